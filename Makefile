@@ -1,0 +1,38 @@
+# instore — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck unit broker-deps browser-deps clean
+
+$(STAMP): pyproject.toml
+	@command -v python3 >/dev/null || { echo "python3 (3.11+) is needed"; exit 1; }
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+broker-deps:
+	@bash scripts/ensure-system-deps.sh mosquitto
+
+browser-deps:
+	@bash scripts/ensure-system-deps.sh chromium
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy .
+
+demo: install broker-deps
+	$(VENV)/bin/instore-sim demo
+
+test: install broker-deps browser-deps lint typecheck
+	$(VENV)/bin/python -m pytest -p no:cacheprovider --cov --cov-report=term:skip-covered -q
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache

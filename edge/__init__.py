@@ -1,0 +1,1 @@
+"""The edge agent that runs on kiosks and BLE gateways."""

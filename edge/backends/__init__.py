@@ -1,0 +1,1 @@
+"""Real backends for the edge ports: OpenCV camera, bleak scanner, onnxruntime model."""

@@ -1,0 +1,17 @@
+"""``instore-edge``: the edge agent and its proof commands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from edge.errors import EdgeError
+from protocol.console import build_parser, run
+
+# Each module owns its subcommand and registers it with ``register(sub)``.
+_COMMAND_MODULES: Final = ()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser("instore-edge", "The instore edge agent.", _COMMAND_MODULES)
+    return run(parser, argv, (EdgeError,))

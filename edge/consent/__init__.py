@@ -1,0 +1,1 @@
+"""consent feature of the edge agent."""

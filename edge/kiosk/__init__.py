@@ -1,0 +1,1 @@
+"""kiosk feature of the edge agent."""

@@ -1,0 +1,1 @@
+"""maps feature of the edge agent."""

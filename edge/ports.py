@@ -1,0 +1,80 @@
+"""The edge agent's ports: hardware and services behind Protocols.
+
+Real backends (``edge/backends/``) and simulated ones (``simulators/``) implement the
+same port, and the agent is built the same way with either.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Frame = npt.NDArray[np.uint8]  # BGR or grey image, as OpenCV gives it; never leaves memory
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Time as an input: cores take ``now`` from here, never from the OS themselves."""
+
+    def now(self) -> float:
+        """Unix seconds."""
+        ...
+
+    def monotonic(self) -> float: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class Camera(Protocol):
+    """A source of frames: a USB camera, a file, an RTSP stream or a simulation."""
+
+    def read(self) -> Frame | None:
+        """The next frame, or None when none is available right now."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class CodeInput(Protocol):
+    """A handheld scanner (keyboard wedge): whole codes as text."""
+
+    def read_code(self, timeout_s: float) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
+# (address_free_id, rssi_dbm, raw advertising data, monotonic seconds): what the
+# presence core receives after the scan-callback filter has dropped strangers.
+AdvertCallback = Callable[[str, int, bytes, float], None]
+
+
+class BleScanner(Protocol):
+    """A BLE scanner that calls back for every advertisement it hears."""
+
+    async def start(self, callback: Callable[[Any, Any], None]) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class ModelRunner(Protocol):
+    """A recommender model: context item indices in, scored item indices out."""
+
+    def recommend(
+        self, context: Sequence[int], exclude: Sequence[int], k: int
+    ) -> list[tuple[int, float]]: ...
+
+
+class Publisher(Protocol):
+    """The uplink as the agent sees it: hand over events, learn the outbox depth."""
+
+    def publish_events(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None: ...

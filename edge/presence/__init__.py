@@ -1,0 +1,1 @@
+"""presence feature of the edge agent."""

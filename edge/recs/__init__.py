@@ -1,0 +1,1 @@
+"""recs feature of the edge agent."""

@@ -1,0 +1,1 @@
+"""scan feature of the edge agent."""

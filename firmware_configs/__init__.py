@@ -1,0 +1,1 @@
+"""Schemas for store, hub, kiosk, gateway and beacon configs, and their validator."""

@@ -1,0 +1,16 @@
+"""``instore-config``: validate configs and export their JSON Schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from firmware_configs.errors import ConfigError
+from protocol.console import build_parser, run
+
+_COMMAND_MODULES: Final = ()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser("instore-config", "Validate instore configs.", _COMMAND_MODULES)
+    return run(parser, argv, (ConfigError,))

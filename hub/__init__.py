@@ -1,0 +1,1 @@
+"""The store hub: ingest, storage, consent, fleet, dashboard and phone pages."""

@@ -1,0 +1,16 @@
+"""``instore-hub``: run the hub, enrol devices, manage users and backups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from hub.errors import HubError
+from protocol.console import build_parser, run
+
+_COMMAND_MODULES: Final = ()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser("instore-hub", "The instore store hub.", _COMMAND_MODULES)
+    return run(parser, argv, (HubError,))

@@ -1,0 +1,56 @@
+"""What every ``instore-*`` command shares: subcommands registered by the modules that own
+them, and errors shown as one sentence with a non-zero exit status, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from protocol.errors import ProtocolError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class Registrar(Protocol):
+    def __call__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+
+class UsageError(ProtocolError):
+    """Bad input on the command line or in a file it names: exit status 2."""
+
+
+def build_parser(prog: str, description: str, modules: Sequence[str]) -> argparse.ArgumentParser:
+    """A parser whose subcommands come from ``register(sub)`` in each of ``modules``."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in modules:
+        register: Registrar = importlib.import_module(name).register
+        register(sub)
+    return parser
+
+
+def run(
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+    errors: tuple[type[BaseException], ...],
+) -> int:
+    """Parse ``argv`` and run the chosen handler; project errors become one line on stderr."""
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except UsageError as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    except ProtocolError as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    except errors as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
+        code: int = getattr(exc, "exit_code", 1)
+        return code
+    except KeyboardInterrupt:
+        return 130

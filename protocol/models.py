@@ -1,0 +1,272 @@
+"""Wire models (pydantic v2). Every MQTT body in the system is one of these.
+
+Schema version 2 is current. Version 1 carried ``ts`` as unix milliseconds; the
+hub still accepts it (``v-1``) so a fleet can be upgraded one device at a time.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final, Literal, Self
+
+import orjson
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+
+from protocol.errors import WireFormatError
+from protocol.purposes import EVENT_KINDS, PURGED, Purpose
+from protocol.timefmt import rfc3339_ms
+from protocol.topics import DEVICE_ID_PATTERN
+
+SCHEMA_VERSION: Final = 2
+ACCEPTED_VERSIONS: Final = frozenset({SCHEMA_VERSION, SCHEMA_VERSION - 1})
+MAX_BATCH_BYTES: Final = 256 * 1024  # four times the uplink's 64 KB target: room, not a cliff
+
+StoreId = Annotated[str, Field(pattern=f"^{DEVICE_ID_PATTERN}$")]
+DeviceId = Annotated[str, Field(pattern=f"^{DEVICE_ID_PATTERN}$")]
+StreamId = Annotated[str, Field(pattern="^[0-9a-f]{32}$")]
+# A pseudonym: never a MAC, a name or an e-mail (no ':' or '@' can match).
+Pseudonym = Annotated[str, Field(pattern="^ps_[A-Za-z0-9_-]{16,64}$")]
+Seq = Annotated[int, Field(ge=1, lt=2**63)]
+Token = Annotated[str, Field(pattern="^[0-9a-f]{16}$")]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Wire(BaseModel):
+    model_config = _FROZEN
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=False).encode()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes | str) -> Self:
+        try:
+            return cls.model_validate_json(payload)
+        except ValidationError as exc:
+            raise WireFormatError(_first_error(exc)) from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"]) or "body"
+    return f"{where}: {err['msg']}"
+
+
+class Event(BaseModel):
+    """One event. Anonymous events carry no subject and no purpose; personal ones carry
+    the subject's pseudonym, the purpose, the consent record id and sealed data."""
+
+    model_config = _FROZEN
+
+    id: uuid.UUID
+    seq: Seq
+    ts: AwareDatetime
+    type: str = Field(pattern="^[a-z][a-z0-9._]{0,39}$")
+    purpose: Purpose | None = None
+    subject: Pseudonym | None = None
+    consent: str | None = Field(default=None, max_length=64)
+    data: dict[str, JsonValue] | None = None
+
+    @field_serializer("ts")
+    def _ts(self, ts: datetime) -> str:
+        return rfc3339_ms(ts)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Event:
+        kind = EVENT_KINDS.get(self.type)
+        if kind is None:
+            raise ValueError(f"unknown event type {self.type!r}")
+        if self.type == PURGED:
+            if self.subject or self.data or self.purpose or self.consent:
+                raise ValueError("a tombstone carries no subject, purpose, consent or data")
+            return self
+        if kind.personal != (self.subject is not None):
+            raise ValueError(
+                f"event type {self.type!r} "
+                + ("needs a subject" if kind.personal else "is anonymous and takes no subject")
+            )
+        if self.subject is None:
+            if self.purpose is not None or self.consent is not None:
+                raise ValueError("an anonymous event carries no purpose or consent")
+            return self
+        if self.purpose not in kind.purposes:
+            raise ValueError(f"event type {self.type!r} cannot be collected for {self.purpose}")
+        if not self.consent:
+            raise ValueError("a personal event must name the consent record it was collected under")
+        if not is_sealed(self.data):
+            raise ValueError("a personal event's data must be sealed to the hub")
+        return self
+
+
+def is_sealed(data: dict[str, JsonValue] | None) -> bool:
+    """True if ``data`` has the sealed form ``{"sealed": "<base64url>"}``."""
+    return data is not None and set(data) == {"sealed"} and isinstance(data["sealed"], str)
+
+
+class EventV1(Event):
+    """Schema version 1: the same event with ``ts`` as unix milliseconds."""
+
+    ts: AwareDatetime
+
+    @field_validator("ts", mode="before")
+    @classmethod
+    def _from_ms(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        raise ValueError("schema v1 carries ts as integer unix milliseconds")
+
+    def upgrade(self) -> Event:
+        return Event.model_validate(self.model_dump())
+
+
+class BatchHeader(BaseModel):
+    """A batch without its events: what the hub checks before any event."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    v: int
+    store: StoreId
+    device: DeviceId
+    stream: StreamId
+
+    @field_validator("v")
+    @classmethod
+    def _version(cls, value: int) -> int:
+        if value not in ACCEPTED_VERSIONS:
+            accepted = ", ".join(str(v) for v in sorted(ACCEPTED_VERSIONS))
+            raise ValueError(f"schema version {value} is not accepted (accepted: {accepted})")
+        return value
+
+
+class Batch(BatchHeader):
+    """``{v, store, device, stream, events}``: the body of ``{device}/evt``."""
+
+    model_config = _FROZEN
+
+    events: list[Event] = Field(min_length=1)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+def encode_batch(
+    store: str, device: str, stream: str, events_json: Sequence[bytes], v: int = SCHEMA_VERSION
+) -> bytes:
+    """Assemble a batch from events already serialised (as the outbox stores them).
+
+    No re-serialisation: the signature is over these exact bytes.
+    """
+    head = orjson.dumps({"v": v, "store": store, "device": device, "stream": stream})
+    return head[:-1] + b',"events":[' + b",".join(events_json) + b"]}"
+
+
+def decode_event(raw: Any, v: int = SCHEMA_VERSION) -> Event:
+    """Validate one event (a parsed JSON value) of schema ``v``; raise WireFormatError."""
+    try:
+        if v == SCHEMA_VERSION:
+            return Event.model_validate(raw)
+        return EventV1.model_validate(raw).upgrade()
+    except ValidationError as exc:
+        raise WireFormatError(_first_error(exc)) from exc
+
+
+class Ack(_Wire):
+    """``{device}/ack``: every seq up to ``through_seq`` of ``stream`` is settled at the hub."""
+
+    v: int = SCHEMA_VERSION
+    stream: StreamId
+    through_seq: int = Field(ge=0)
+
+
+class State(_Wire):
+    """Birth (retained) and will on ``{device}/state`` and ``hub/state``."""
+
+    v: int = SCHEMA_VERSION
+    online: bool
+    version: str | None = None
+    config_version: str | None = None
+    stream: StreamId | None = None
+
+
+class Heartbeat(_Wire):
+    """``{device}/hb`` every 15 s."""
+
+    v: int = SCHEMA_VERSION
+    ts: AwareDatetime
+    uptime_s: float = Field(ge=0)
+    outbox_depth: int = Field(ge=0)
+    outbox_bytes: int = Field(ge=0)
+    clock_offset_ms: float = 0.0
+    version: str
+    config_version: str | None = None
+    counters: dict[str, int] = Field(default_factory=dict)
+    last_error: str | None = None
+
+    @field_serializer("ts")
+    def _ts(self, ts: datetime) -> str:
+        return rfc3339_ms(ts)
+
+
+class ConfigPush(BaseModel):
+    model_config = _FROZEN
+    action: Literal["config"] = "config"
+    config_version: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    config: dict[str, JsonValue]
+
+
+class PurgeSubjects(BaseModel):
+    """Tombstone every buffered event of these subjects and drop their state."""
+
+    model_config = _FROZEN
+    action: Literal["purge"] = "purge"
+    subjects: list[Pseudonym] = Field(min_length=1)
+    purposes: list[Purpose] | None = None  # None: every purpose
+
+
+class ModelPush(BaseModel):
+    model_config = _FROZEN
+    action: Literal["model"] = "model"
+    name: str
+    version: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    content_b64: str
+
+    def content(self) -> bytes:
+        return base64.b64decode(self.content_b64)
+
+
+class Command(_Wire):
+    """``{device}/cmd``; answered on ``{device}/cmdack`` with the same id."""
+
+    v: int = SCHEMA_VERSION
+    id: uuid.UUID
+    body: ConfigPush | PurgeSubjects | ModelPush = Field(discriminator="action")
+
+
+class CommandAck(_Wire):
+    v: int = SCHEMA_VERSION
+    id: uuid.UUID
+    status: Literal["applied", "failed", "rolled_back", "done"]
+    detail: str = ""
+
+
+class Roster(_Wire):
+    """``roster`` (retained): BLE tokens of opted-in shoppers for the windows around now."""
+
+    v: int = SCHEMA_VERSION
+    windows: list[int]
+    tokens: list[Token]

@@ -1,0 +1,1 @@
+"""Simulated cameras, radios, phones and whole stores, so everything runs without hardware."""

@@ -1,0 +1,22 @@
+"""``instore-sim``: simulated stores, benchmarks, chaos and the privacy audit."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Final
+
+from protocol.console import build_parser, run
+from simulators.errors import SimError
+
+# Top-level subcommands; each module registers its own with ``register(sub)``.
+_COMMAND_MODULES: Final = ("simulators.bench.command",)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser("instore-sim", "Simulators, benchmarks and audits.", _COMMAND_MODULES)
+    return run(parser, argv, (SimError,))
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
