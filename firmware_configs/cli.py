@@ -8,7 +8,7 @@ from typing import Final
 from firmware_configs.errors import ConfigError
 from protocol.console import build_parser, run
 
-_COMMAND_MODULES: Final = ()
+_COMMAND_MODULES: Final = ("firmware_configs.commands",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
