@@ -8,7 +8,10 @@ from typing import Final
 from hub.errors import HubError
 from protocol.console import build_parser, run
 
-_COMMAND_MODULES: Final = ()
+_COMMAND_MODULES: Final[tuple[str, ...]] = (
+    "hub.run_cli",
+    "hub.enrol",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

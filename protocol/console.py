@@ -54,3 +54,9 @@ def run(
         return code
     except KeyboardInterrupt:
         return 130
+
+
+def say(text: str) -> None:
+    """A line of a command's output on stdout (flushed: the demo's lines are read live)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

@@ -52,7 +52,7 @@ class _Wire(BaseModel):
         return self.model_dump_json(exclude_none=False).encode()
 
     @classmethod
-    def from_bytes(cls, payload: bytes | str) -> Self:
+    def from_bytes(cls, payload: bytes | bytearray | str) -> Self:
         try:
             return cls.model_validate_json(payload)
         except ValidationError as exc:

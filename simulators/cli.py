@@ -10,7 +10,11 @@ from protocol.console import build_parser, run
 from simulators.errors import SimError
 
 # Top-level subcommands; each module registers its own with ``register(sub)``.
-_COMMAND_MODULES: Final = ("simulators.bench.command",)
+_COMMAND_MODULES: Final[tuple[str, ...]] = (
+    "simulators.bench.command",
+    "simulators.demo",
+    "simulators.device",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

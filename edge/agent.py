@@ -1,0 +1,70 @@
+"""The edge agent: feature cores hand it events; it commits them to the outbox and the
+uplink carries them to the hub. Commands from the hub (purge, config) land here.
+
+The agent is built the same way with real backends or simulated ones: both enter
+through :meth:`EdgeAgent.submit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from edge.outbox import Accepted, Draft, Outbox
+from edge.uplink import Uplink, UplinkSettings
+from protocol.enrolment import DeviceIdentity
+from protocol.models import Command, CommandAck, PurgeSubjects
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+
+# Called with the purged subjects so feature cores drop what they hold about them.
+PurgeListener = Callable[[Sequence[str]], None]
+
+
+class EdgeAgent:
+    """One device: outbox + uplink + command handling."""
+
+    def __init__(
+        self,
+        identity: DeviceIdentity,
+        outbox_path: Path,
+        *,
+        settings: UplinkSettings | None = None,
+        limit_bytes: int | None = None,
+    ) -> None:
+        self.identity = identity
+        kwargs = {} if limit_bytes is None else {"limit_bytes": limit_bytes}
+        self.outbox = Outbox(outbox_path, **kwargs)
+        self.uplink = Uplink(
+            identity, self.outbox, version=VERSION, settings=settings, on_command=self._command
+        )
+        self._purge_listeners: list[PurgeListener] = []
+        self._lock = threading.Lock()
+
+    def on_purge(self, listener: PurgeListener) -> None:
+        self._purge_listeners.append(listener)
+
+    def start(self) -> None:
+        self.uplink.start()
+
+    def stop(self) -> None:
+        self.uplink.stop()
+        self.outbox.close()
+
+    def submit(self, drafts: Sequence[Draft]) -> list[Accepted]:
+        """Commit events (one transaction) before anything is published."""
+        return self.outbox.append(drafts)
+
+    def _command(self, command: Command) -> CommandAck:
+        body = command.body
+        if isinstance(body, PurgeSubjects):
+            purposes = [str(p) for p in body.purposes] if body.purposes else None
+            n = self.outbox.purge(body.subjects, purposes)
+            for listener in self._purge_listeners:
+                listener(body.subjects)
+            return CommandAck(id=command.id, status="done", detail=f"{n} events tombstoned")
+        return CommandAck(id=command.id, status="failed", detail=f"{body.action} not supported yet")

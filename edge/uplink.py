@@ -1,0 +1,323 @@
+"""The uplink: reads the outbox, publishes signed batches over MQTT 5 (paho), and
+deletes rows when the hub acknowledges them.
+
+Paho's own queue is in memory and unbounded, so the uplink keeps a bounded window of
+unacknowledged batches and resends from the last acknowledged seq on timeout and on
+reconnect. The broker's PUBACK is not a durability promise; only the hub's ack is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from edge.backoff import Backoff
+from edge.outbox import Outbox
+from protocol.enrolment import DeviceIdentity
+from protocol.errors import WireFormatError
+from protocol.models import Ack, Command, CommandAck, Heartbeat, State, encode_batch
+from protocol.mqtt_properties import connect_properties, signed_publish
+from protocol.signing import private_key_from_text, sign
+from protocol.timefmt import from_unix
+from protocol.topics import Topic, TopicKind
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S: Final = 15.0  # the hub calls a device offline after 2.5 missed beats
+SESSION_EXPIRY_S: Final = 7 * 24 * 3600  # commands (purges) wait at the broker a week
+
+
+@dataclass(frozen=True, slots=True)
+class UplinkSettings:
+    max_events: int = 500  # per batch: ~100 KB of typical events, one signature each
+    max_bytes: int = 64 * 1024  # per batch target; a single larger event still goes alone
+    linger_s: float = 0.005  # wait this long for a batch to fill when traffic is light
+    window: int = 32  # unacknowledged batches in flight; the broker's queue is sized from it
+    ack_timeout_s: float = 5.0  # resend from the last acked seq if the hub is this late
+    keepalive_s: int = 30
+
+
+@dataclass(slots=True)
+class _InFlight:
+    first: int
+    last: int
+    sent_at: float
+
+
+_DEVICE_TOPICS: Final = (
+    TopicKind.EVT,
+    TopicKind.ACK,
+    TopicKind.STATE,
+    TopicKind.HB,
+    TopicKind.CMD,
+    TopicKind.CMDACK,
+)
+CommandHandler = Callable[[Command], CommandAck]
+StatusSource = Callable[[], dict[str, int]]
+
+
+class Uplink:
+    """One device's connection to the store broker."""
+
+    def __init__(
+        self,
+        identity: DeviceIdentity,
+        outbox: Outbox,
+        *,
+        version: str,
+        settings: UplinkSettings | None = None,
+        on_command: CommandHandler | None = None,
+        counters: StatusSource | None = None,
+        config_version: str | None = None,
+    ) -> None:
+        self.identity = identity
+        self.outbox = outbox
+        self.version = version
+        self.config_version = config_version
+        self.settings = settings or UplinkSettings()
+        self._on_command = on_command
+        self._counters = counters or dict
+        self._key = private_key_from_text(identity.signing_key)
+        self._topic = {
+            kind: str(Topic.device_topic(identity.store, identity.device, kind))
+            for kind in _DEVICE_TOPICS
+        }
+        self._control: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._connected = threading.Event()
+        self._inflight: list[_InFlight] = []
+        self._acked_through = 0
+        self._last_sent = 0
+        self._started = time.monotonic()
+        self._last_hb = 0.0
+        self.batches_sent = 0
+        self.resends = 0
+        self.last_error: str | None = None
+        self._client = self._make_client()
+        self._threads: list[threading.Thread] = []
+        outbox.on_append(self._wake.set)
+
+    # -- paho wiring -------------------------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        ident = self.identity
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=ident.device,
+            protocol=mqtt.MQTTv5,
+        )
+        client.max_inflight_messages_set(self.settings.window * 2)
+        client.max_queued_messages_set(0)
+        if ident.broker.username:
+            client.username_pw_set(ident.broker.username, ident.broker.password)
+        if ident.broker.tls_ca:
+            client.tls_set(
+                ca_certs=ident.broker.tls_ca,
+                certfile=ident.broker.tls_cert,
+                keyfile=ident.broker.tls_key,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        will = State(online=False, version=self.version, stream=self.outbox.stream)
+        client.will_set(self._topic[TopicKind.STATE], will.to_bytes(), qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            self.last_error = f"broker refused connection: {reason}"
+            log.warning("%s", self.last_error)
+            return
+        birth = State(
+            online=True,
+            version=self.version,
+            config_version=self.config_version,
+            stream=self.outbox.stream,
+        )
+        client.publish(self._topic[TopicKind.STATE], birth.to_bytes(), qos=1, retain=True)
+        client.subscribe([(self._topic[TopicKind.ACK], 1), (self._topic[TopicKind.CMD], 1)])
+        self._connected.set()
+        self._control.put(("resend", None))
+        self._wake.set()
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self._connected.clear()
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            if msg.topic == self._topic[TopicKind.ACK]:
+                self._control.put(("ack", Ack.from_bytes(msg.payload)))
+            elif msg.topic == self._topic[TopicKind.CMD]:
+                self._control.put(("cmd", Command.from_bytes(msg.payload)))
+        except WireFormatError as exc:
+            self.last_error = f"bad message on {msg.topic}: {exc}"
+            log.warning("%s", self.last_error)
+            return
+        self._wake.set()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        for target, name in ((self._network_loop, "net"), (self._sender_loop, "send")):
+            thread = threading.Thread(target=target, name=f"uplink-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            self._client.disconnect()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    @property
+    def unacknowledged(self) -> int:
+        return len(self._inflight)
+
+    def _network_loop(self) -> None:
+        backoff = Backoff()
+        broker = self.identity.broker
+        first = True
+        while not self._stop.is_set():
+            try:
+                if first:
+                    props = connect_properties(SESSION_EXPIRY_S)
+                    self._client.connect(
+                        broker.host,
+                        broker.port,
+                        keepalive=self.settings.keepalive_s,
+                        clean_start=False,
+                        properties=props,
+                    )
+                    first = False
+                else:
+                    self._client.reconnect()
+            except (OSError, ssl.SSLError) as exc:
+                self.last_error = f"cannot reach broker {broker.url()}: {exc}"
+                self._stop.wait(backoff.next())
+                continue
+            backoff.reset()
+            while not self._stop.is_set():
+                rc = self._client.loop(timeout=0.05)
+                if rc != mqtt.MQTT_ERR_SUCCESS:
+                    self._connected.clear()
+                    self._stop.wait(backoff.next())
+                    break
+
+    def _sender_loop(self) -> None:
+        while not self._stop.is_set():
+            self._drain_control()
+            now = time.monotonic()
+            if self._inflight and now - self._inflight[0].sent_at > self.settings.ack_timeout_s:
+                self._rewind()
+            if now - self._last_hb >= HEARTBEAT_S and self._connected.is_set():
+                self._heartbeat(now)
+            room = len(self._inflight) < self.settings.window
+            if self._connected.is_set() and room and self._send_one():
+                continue
+            self._wake.wait(0.05)
+            self._wake.clear()
+
+    def _send_one(self) -> bool:
+        s = self.settings
+        rows = self.outbox.read(self._last_sent, s.max_events, s.max_bytes)
+        if not rows:
+            return False
+        if len(rows) < s.max_events and sum(len(b) for _, b in rows) < s.max_bytes:
+            # Light traffic: give the batch a moment to fill, then send what there is.
+            self._stop.wait(s.linger_s)
+            rows = self.outbox.read(self._last_sent, s.max_events, s.max_bytes)
+        payload = encode_batch(
+            self.identity.store, self.identity.device, self.outbox.stream, [b for _, b in rows]
+        )
+        props = signed_publish(sign(self._key, payload))
+        info = self._client.publish(self._topic[TopicKind.EVT], payload, qos=1, properties=props)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            self._connected.clear()
+            return False
+        first, last = rows[0][0], rows[-1][0]
+        self._inflight.append(_InFlight(first, last, time.monotonic()))
+        self._last_sent = last
+        self.batches_sent += 1
+        return True
+
+    def _rewind(self) -> None:
+        """Forget what is in flight and send again from the last acknowledged seq."""
+        if self._inflight:
+            self.resends += 1
+        self._inflight.clear()
+        self._last_sent = self._acked_through
+
+    def _drain_control(self) -> None:
+        while True:
+            try:
+                kind, value = self._control.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "ack":
+                self._apply_ack(value)
+            elif kind == "resend":
+                self._rewind()
+            elif kind == "cmd":
+                self._run_command(value)
+
+    def _apply_ack(self, ack: Ack) -> None:
+        if ack.stream != self.outbox.stream or ack.through_seq <= self._acked_through:
+            return
+        self.outbox.acknowledge(ack.through_seq)
+        self._acked_through = ack.through_seq
+        self._last_sent = max(self._last_sent, ack.through_seq)
+        self._inflight = [b for b in self._inflight if b.last > ack.through_seq]
+
+    def _run_command(self, command: Command) -> None:
+        if self._on_command is None:
+            answer = CommandAck(id=command.id, status="failed", detail="no command handler")
+        else:
+            answer = self._on_command(command)
+        self._client.publish(self._topic[TopicKind.CMDACK], answer.to_bytes(), qos=1)
+
+    def _heartbeat(self, now: float) -> None:
+        self._last_hb = now
+        hb = Heartbeat(
+            ts=from_unix(time.time()),
+            uptime_s=now - self._started,
+            outbox_depth=self.outbox.depth,
+            outbox_bytes=self.outbox.size_bytes,
+            version=self.version,
+            config_version=self.config_version,
+            counters={"refused": self.outbox.refused, "resends": self.resends} | self._counters(),
+            last_error=self.last_error,
+        )
+        self._client.publish(self._topic[TopicKind.HB], hb.to_bytes(), qos=0)

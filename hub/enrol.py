@@ -1,0 +1,97 @@
+"""``instore-hub init`` and ``instore-hub device add|revoke|list``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from hub import registry
+from hub.settings import DEFAULT_DATA_DIR, HubHome, HubSettings, parse_broker_url
+from hub.storage import SqliteEventStore
+from protocol.console import say
+from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.sealing import x25519_public_to_text
+from protocol.signing import new_signing_key, private_key_to_text, public_key_to_text
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = sub.add_parser("init", help="create a hub data directory for one store")
+    init.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    init.add_argument("--store", required=True, help="store id, [a-z0-9-]{1,40}")
+    init.add_argument("--broker", default="mqtt://127.0.0.1:1883")
+    init.set_defaults(handler=_init)
+
+    device = sub.add_parser("device", help="enrol, revoke and list devices")
+    dsub = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    add = dsub.add_parser("add", help="enrol a device: make its key pair and identity file")
+    add.add_argument("id", help="device id, [a-z0-9-]{1,40}")
+    add.add_argument("--kind", choices=[k.value for k in DeviceKind], required=True)
+    add.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add.add_argument("--out", type=Path, help="where to write the identity file")
+    add.set_defaults(handler=_add)
+    rev = dsub.add_parser("revoke", help="refuse a lost or stolen device from now on")
+    rev.add_argument("id")
+    rev.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    rev.set_defaults(handler=_revoke)
+    lst = dsub.add_parser("list", help="list enrolled devices")
+    lst.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    lst.set_defaults(handler=_list)
+
+
+def _init(args: argparse.Namespace) -> int:
+    home = HubHome(args.data)
+    home.init(HubSettings(store=args.store, broker=parse_broker_url(args.broker)))
+    SqliteEventStore(home.db_path).close()
+    say(f"hub data directory ready: {args.data} (store {args.store})")
+    return 0
+
+
+def enrol_device(home: HubHome, device: str, kind: DeviceKind, out: Path | None = None) -> Path:
+    """Enrol ``device``: the hub keeps its public key; the identity file holds the rest."""
+    settings = home.settings()
+    key = new_signing_key()
+    store = SqliteEventStore(home.db_path)
+    try:
+        registry.enrol(store.db, settings.store, device, kind, public_key_to_text(key.public_key()))
+    finally:
+        store.close()
+    identity = DeviceIdentity(
+        store=settings.store,
+        device=device,
+        kind=kind,
+        signing_key=private_key_to_text(key),
+        hub_seal_key=x25519_public_to_text(home.seal_public_key()),
+        broker=settings.broker,
+    )
+    path = out or home.device_file(device)
+    identity.write(path)
+    return path
+
+
+def _add(args: argparse.Namespace) -> int:
+    path = enrol_device(HubHome(args.data), args.id, DeviceKind(args.kind), args.out)
+    say(f"enrolled {args.id} ({args.kind}); identity file: {path}")
+    say("copy it to the device and start it with: instore-edge run --identity <file>")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    store = SqliteEventStore(HubHome(args.data).db_path)
+    try:
+        done = registry.revoke(store.db, args.id)
+    finally:
+        store.close()
+    say(f"revoked {args.id}" if done else f"{args.id} is not enrolled or already revoked")
+    return 0 if done else 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    store = SqliteEventStore(HubHome(args.data).db_path)
+    try:
+        for s in registry.statuses(store.db, time.time()):
+            state = "revoked" if s.revoked else ("online" if s.online else "offline")
+            say(f"{s.device}\t{s.kind}\t{state}\t{s.events_stored} events")
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,157 @@
+"""Checking incoming batches: topic, size, device, signature, schema, each event, consent.
+
+Nothing here raises on input: whatever is wrong becomes a :class:`DeadLetter` with its
+reason, per event where the batch itself is sound. Consent is checked per event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, Final
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from hub.storage import CheckedBatch, DeadLetter, EventRow, EventStore
+from protocol.errors import SignatureError, TopicError, WireFormatError
+from protocol.models import MAX_BATCH_BYTES, SCHEMA_VERSION, BatchHeader, Event, decode_event
+from protocol.purposes import PURGED
+from protocol.signing import public_key_from_text, verify
+from protocol.topics import Topic, TopicKind
+
+# (subject, purpose) -> is consent on record right now? Withdrawal makes it False at once.
+ConsentCheck = Callable[[str, str], bool]
+# What the hub stores for an event's data: anonymous data as JSON; personal data
+# re-encrypted under the shopper's own key (so erasure can shred it).
+DataProtector = Callable[[Event], bytes | None]
+
+_EVENTS: Final = TypeAdapter(list[Event])
+
+
+def plain_data(event: Event) -> bytes | None:
+    """Store data as the edge sent it (sealed data stays sealed to the hub key)."""
+    return None if event.data is None else orjson.dumps(event.data)
+
+
+def content_hash(raw: Any) -> bytes:
+    """A digest of one event's content, independent of key order."""
+    return hashlib.blake2b(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+
+
+class BatchChecker:
+    """Turns ``(topic, payload, sig)`` into a :class:`CheckedBatch`."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        consent: ConsentCheck,
+        protect: DataProtector = plain_data,
+        max_bytes: int = MAX_BATCH_BYTES,
+    ) -> None:
+        self._store = store
+        self._consent = consent
+        self._protect = protect
+        self._max_bytes = max_bytes
+        self._pubkeys: dict[str, Any] = {}
+
+    def check(self, topic: str, payload: bytes, sig: str | None) -> CheckedBatch:  # noqa: PLR0911
+        """Every early return is one reason a whole batch is dead-lettered."""
+        try:
+            parsed = Topic.parse(topic)
+        except TopicError as exc:
+            return _rejected("bad topic", str(exc))
+        device = parsed.device
+        if parsed.kind is not TopicKind.EVT or device is None:
+            return _rejected("bad topic", f"not an event topic: {topic}")
+        if len(payload) > self._max_bytes:
+            return _rejected("oversize", f"{len(payload)} bytes > {self._max_bytes}", device)
+        key_text = self._store.device_key(device)
+        if key_text is None:
+            return _rejected("unknown device", "not enrolled or revoked", device)
+        try:
+            verify(self._public_key(key_text), payload, sig)
+        except SignatureError as exc:
+            # Not settled: a forged batch must not take seqs from the real device.
+            return _rejected("bad signature", str(exc), device)
+        try:
+            body = orjson.loads(payload)
+            header = BatchHeader.model_validate(body)
+        except orjson.JSONDecodeError as exc:
+            return _rejected("bad json", str(exc).split(":")[0], device)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"])
+            return _rejected("bad batch", f"{where}: {err['msg']}", device)
+        if header.device != device or header.store != parsed.store:
+            return _rejected("bad batch", "store or device differs from the topic", device)
+        raw_events = body.get("events")
+        if not isinstance(raw_events, list) or not raw_events:
+            return _rejected("bad batch", "events must be a non-empty list", device)
+        checked = CheckedBatch(device, header.stream)
+        events = self._fast_path(raw_events, header.v)
+        for i, raw in enumerate(raw_events):
+            self._check_event(checked, raw, header.v, events[i] if events else None)
+        return checked
+
+    def _public_key(self, text: str) -> Any:
+        key = self._pubkeys.get(text)
+        if key is None:
+            key = self._pubkeys[text] = public_key_from_text(text)
+        return key
+
+    @staticmethod
+    def _fast_path(raw_events: list[Any], v: int) -> list[Event] | None:
+        """Validate the whole list at once when it is sound (the common case)."""
+        if v != SCHEMA_VERSION:
+            return None
+        try:
+            return _EVENTS.validate_python(raw_events)
+        except ValidationError:
+            return None
+
+    def _check_event(self, checked: CheckedBatch, raw: Any, v: int, event: Event | None) -> None:
+        seq = raw.get("seq") if isinstance(raw, dict) else None
+        known_seq = seq if isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1 else None
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        event_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None
+        digest = content_hash(raw)
+
+        def dead(reason: str, detail: str) -> None:
+            checked.dead.append(
+                DeadLetter(
+                    reason, detail, checked.device, checked.stream, known_seq, digest, event_id
+                )
+            )
+
+        if event is None:
+            try:
+                event = decode_event(raw, v)
+            except WireFormatError as exc:
+                dead("bad event", exc.reason)
+                return
+        personal = event.subject is not None and event.purpose is not None
+        if personal and not self._consent(event.subject or "", event.purpose or ""):
+            # Nothing of the event is kept: no subject, no data.
+            dead("no consent", f"no consent on record for {event.purpose}")
+            return
+        checked.rows.append(
+            EventRow(
+                seq=event.seq,
+                id=str(event.id),
+                ts=raw["ts"] if v == SCHEMA_VERSION else event.model_dump(mode="json")["ts"],
+                type=event.type,
+                purpose=event.purpose,
+                subject=event.subject,
+                consent=event.consent,
+                hash=digest,
+                data=self._protect(event),
+                tombstone=event.type == PURGED,
+            )
+        )
+
+
+def _rejected(reason: str, detail: str, device: str | None = None) -> CheckedBatch:
+    batch = CheckedBatch(device=None, stream=None)
+    batch.dead.append(DeadLetter(reason, detail, device))
+    return batch

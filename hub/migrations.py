@@ -1,0 +1,103 @@
+"""The hub database's schema, as numbered migrations applied in order at start-up."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Final
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the spine
+    """
+    CREATE TABLE devices (
+        device TEXT PRIMARY KEY,
+        store TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        enrolled_at REAL NOT NULL,
+        revoked_at REAL,
+        state_online INTEGER NOT NULL DEFAULT 0,
+        last_seen REAL,
+        version TEXT,
+        config_version TEXT,
+        stream TEXT,
+        uptime_s REAL,
+        outbox_depth INTEGER,
+        clock_offset_ms REAL,
+        last_error TEXT,
+        counters TEXT,
+        events_stored INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE events (
+        device TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        type TEXT NOT NULL,
+        purpose TEXT,
+        subject TEXT,
+        consent TEXT,
+        hash BLOB NOT NULL,
+        data BLOB,
+        received REAL NOT NULL,
+        PRIMARY KEY (device, stream, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX events_by_subject ON events(subject) WHERE subject IS NOT NULL;
+    CREATE TABLE dead_letters (
+        n INTEGER PRIMARY KEY,
+        received REAL NOT NULL,
+        device TEXT,
+        stream TEXT,
+        seq INTEGER,
+        settles INTEGER NOT NULL,
+        hash BLOB,
+        event_id TEXT,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX dead_letters_by_key ON dead_letters(device, stream, seq) WHERE settles = 1;
+    CREATE TABLE streams (
+        device TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        through_seq INTEGER NOT NULL,
+        PRIMARY KEY (device, stream)
+    ) WITHOUT ROWID;
+    CREATE TABLE consents (
+        subject TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (subject, purpose)
+    ) WITHOUT ROWID;
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE alarms (
+        n INTEGER PRIMARY KEY,
+        raised REAL NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        acknowledged REAL,
+        cleared REAL
+    );
+    CREATE UNIQUE INDEX alarms_open ON alarms(kind, subject) WHERE cleared IS NULL;
+    """,
+)
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Apply every migration newer than the database; return the schema version."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    current = row[0] or 0
+    for number, script in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        for statement in script.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute("INSERT INTO schema_version(version) VALUES (?)", (number,))
+        db.execute("COMMIT")
+        current = number
+    return int(current)

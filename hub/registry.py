@@ -1,0 +1,117 @@
+"""The device registry: enrolment, revocation, and what heartbeats and births report.
+
+A device is online while its last heartbeat is younger than 2.5 beats and its last
+state message did not say it went away; connection state alone is not enough.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Final
+
+import orjson
+
+from hub.errors import EnrolmentError
+from protocol.enrolment import DeviceKind
+from protocol.errors import TopicError
+from protocol.models import Heartbeat, State
+from protocol.topics import check_device_id
+
+HEARTBEAT_S: Final = 15.0
+OFFLINE_AFTER_S: Final = 2.5 * HEARTBEAT_S  # 2.5 missed beats
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    device: str
+    kind: str
+    online: bool
+    last_seen: float | None
+    version: str | None
+    config_version: str | None
+    outbox_depth: int | None
+    clock_offset_ms: float | None
+    last_error: str | None
+    events_stored: int
+    revoked: bool
+
+
+def enrol(
+    db: sqlite3.Connection, store: str, device: str, kind: DeviceKind, public_key: str
+) -> None:
+    try:
+        check_device_id(device)
+    except TopicError as exc:
+        raise EnrolmentError(str(exc)) from exc
+    try:
+        db.execute(
+            "INSERT INTO devices(device, store, kind, public_key, enrolled_at) VALUES (?,?,?,?,?)",
+            (device, store, kind.value, public_key, time.time()),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise EnrolmentError(f"device {device!r} is already enrolled") from exc
+
+
+def revoke(db: sqlite3.Connection, device: str) -> bool:
+    cur = db.execute(
+        "UPDATE devices SET revoked_at = ? WHERE device = ? AND revoked_at IS NULL",
+        (time.time(), device),
+    )
+    return cur.rowcount > 0
+
+
+def record_heartbeat(db: sqlite3.Connection, device: str, hb: Heartbeat, now: float) -> None:
+    # Offset as the hub sees it: its receive time minus the device's send time.
+    offset_ms = (now - hb.ts.timestamp()) * 1000 + hb.clock_offset_ms
+    db.execute(
+        "UPDATE devices SET last_seen = ?, state_online = 1, version = ?, config_version = ?, "
+        "uptime_s = ?, outbox_depth = ?, clock_offset_ms = ?, last_error = ?, counters = ? "
+        "WHERE device = ?",
+        (
+            now,
+            hb.version,
+            hb.config_version,
+            hb.uptime_s,
+            hb.outbox_depth,
+            offset_ms,
+            hb.last_error,
+            orjson.dumps(hb.counters).decode(),
+            device,
+        ),
+    )
+
+
+def record_state(db: sqlite3.Connection, device: str, state: State, now: float) -> None:
+    if state.online:
+        db.execute(
+            "UPDATE devices SET state_online = 1, last_seen = ?, version = ?, "
+            "config_version = ?, stream = ? WHERE device = ?",
+            (now, state.version, state.config_version, state.stream, device),
+        )
+    else:
+        db.execute("UPDATE devices SET state_online = 0 WHERE device = ?", (device,))
+
+
+def statuses(db: sqlite3.Connection, now: float) -> list[DeviceStatus]:
+    rows = db.execute(
+        "SELECT device, kind, state_online, last_seen, version, config_version, outbox_depth, "
+        "clock_offset_ms, last_error, events_stored, revoked_at FROM devices ORDER BY device"
+    ).fetchall()
+    return [
+        DeviceStatus(
+            device=r[0],
+            kind=r[1],
+            online=bool(r[2]) and r[3] is not None and now - r[3] < OFFLINE_AFTER_S,
+            last_seen=r[3],
+            version=r[4],
+            config_version=r[5],
+            outbox_depth=r[6],
+            clock_offset_ms=r[7],
+            last_error=r[8],
+            events_stored=r[9],
+            revoked=r[10] is not None,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,89 @@
+"""The hub's own settings and key store, in its data directory.
+
+Layout: ``hub.yaml`` (store id, broker), ``hub.db``, ``keys/seal.key`` (X25519: edges
+seal personal data to its public half), ``devices/<id>.yaml`` (identity files made at
+enrolment, to be copied to the device and then deleted here).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+import yaml
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.errors import HubError
+from protocol.enrolment import BrokerAddress
+from protocol.sealing import x25519_private_from_text, x25519_private_to_text
+from protocol.topics import DEVICE_ID_PATTERN
+
+DEFAULT_DATA_DIR: Final = Path("var/hub")
+
+
+class HubSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store: str = Field(pattern=f"^{DEVICE_ID_PATTERN}$")
+    broker: BrokerAddress = BrokerAddress()
+
+
+def parse_broker_url(url: str) -> BrokerAddress:
+    """``mqtt://host:port`` (or ``mqtts://``) to a :class:`BrokerAddress`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise HubError(f"broker must look like mqtt://HOST:PORT, not {url!r}")
+    port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+    return BrokerAddress(host=parts.hostname, port=port)
+
+
+class HubHome:
+    """The hub's data directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "hub.db"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / "hub.yaml"
+
+    def device_file(self, device: str) -> Path:
+        return self.root / "devices" / f"{device}.yaml"
+
+    def init(self, settings: HubSettings) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.settings_path.write_text(yaml.safe_dump(settings.model_dump(mode="json")))
+        self.seal_key()  # made now, so enrolment can hand out its public half
+
+    def settings(self) -> HubSettings:
+        try:
+            raw = yaml.safe_load(self.settings_path.read_text())
+            return HubSettings.model_validate(raw)
+        except FileNotFoundError as exc:
+            raise HubError(
+                f"{self.root} is not a hub data directory: run `instore-hub init` first"
+            ) from exc
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise HubError(f"{self.settings_path}: {exc}") from exc
+
+    def seal_key(self) -> X25519PrivateKey:
+        """The hub's X25519 sealing key, made on first use (owner-readable only)."""
+        path = self.root / "keys" / "seal.key"
+        if path.exists():
+            return x25519_private_from_text(path.read_text().strip())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = X25519PrivateKey.generate()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(x25519_private_to_text(key))
+        return key
+
+    def seal_public_key(self) -> X25519PublicKey:
+        return self.seal_key().public_key()

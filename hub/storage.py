@@ -1,0 +1,324 @@
+"""The hub's event store: SQLite in WAL mode with ``synchronous=FULL``.
+
+Events are inserted under the unique key ``(device, stream, seq)``. A seq is *settled*
+when it is stored, dead-lettered or a tombstone; the hub acknowledges the highest seq
+below which every seq is settled, and only after the commit. The :class:`EventStore`
+protocol is what a PostgreSQL backend for the central tier implements later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Protocol
+
+from hub.errors import StorageError
+from hub.migrations import migrate
+
+StreamKey = tuple[str, str]  # (device, stream)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    seq: int
+    id: str
+    ts: str
+    type: str
+    purpose: str | None
+    subject: str | None
+    consent: str | None
+    hash: bytes
+    data: bytes | None
+    tombstone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A rejected batch or event. ``detail`` never holds personal data."""
+
+    reason: str
+    detail: str
+    device: str | None = None
+    stream: str | None = None
+    seq: int | None = None  # set when the seq is known: then it counts as settled
+    hash: bytes | None = None
+    event_id: str | None = None
+
+
+@dataclass(slots=True)
+class CheckedBatch:
+    """What ingest made of one batch: rows to store and letters to dead-letter."""
+
+    device: str | None
+    stream: str | None
+    rows: list[EventRow] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupResult:
+    acks: dict[StreamKey, int]
+    stored: int
+    duplicates: int
+    dead_letters: dict[str, int]
+
+
+class EventStore(Protocol):
+    def commit_group(self, batches: Sequence[CheckedBatch]) -> GroupResult: ...
+
+    def device_key(self, device: str) -> str | None: ...
+
+
+@dataclass(slots=True)
+class _Stream:
+    through: int
+    above: set[int]
+
+
+CONFLICT: Final = "conflict"  # the same key with different content: alarmed
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection with the hub's pragmas; raise :class:`StorageError` on failure."""
+    try:
+        if readonly:
+            db = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten on disk
+        db.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open hub database {path}: {exc}") from exc
+    return db
+
+
+class SqliteEventStore:
+    """The single writer of the hub database (one ingest thread owns it)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = connect(path)
+        self._lock = threading.Lock()
+        try:
+            migrate(self._db)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot migrate hub database {path}: {exc}") from exc
+        self._streams: dict[StreamKey, _Stream] = {}
+        self._keys: dict[str, str | None] = {}
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self._db
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- devices -----------------------------------------------------------------------
+
+    def device_key(self, device: str) -> str | None:
+        """The device's public key, or None if unknown or revoked (cached)."""
+        if device not in self._keys:
+            row = self._db.execute(
+                "SELECT public_key FROM devices WHERE device = ? AND revoked_at IS NULL", (device,)
+            ).fetchone()
+            self._keys[device] = row[0] if row else None
+        return self._keys[device]
+
+    def forget_device_keys(self) -> None:
+        """Drop cached keys, after an enrolment, a rotation or a revocation."""
+        self._keys.clear()
+
+    # -- the settled frontier ------------------------------------------------------------
+
+    def _stream(self, key: StreamKey) -> _Stream:
+        state = self._streams.get(key)
+        if state is None:
+            row = self._db.execute(
+                "SELECT through_seq FROM streams WHERE device = ? AND stream = ?", key
+            ).fetchone()
+            through = row[0] if row else 0
+            above = {
+                r[0]
+                for r in self._db.execute(
+                    "SELECT seq FROM events WHERE device = ? AND stream = ? AND seq > ? "
+                    "UNION SELECT seq FROM dead_letters WHERE settles = 1 AND device = ? "
+                    "AND stream = ? AND seq > ?",
+                    (*key, through, *key, through),
+                )
+            }
+            state = _Stream(through, above)
+            self._streams[key] = state
+        return state
+
+    def _existing_hash(self, key: StreamKey, seq: int) -> bytes | None:
+        row = self._db.execute(
+            "SELECT hash FROM events WHERE device = ? AND stream = ? AND seq = ? "
+            "UNION ALL SELECT hash FROM dead_letters WHERE settles = 1 AND device = ? "
+            "AND stream = ? AND seq = ? LIMIT 1",
+            (*key, seq, *key, seq),
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- the group commit --------------------------------------------------------------
+
+    def commit_group(self, batches: Sequence[CheckedBatch]) -> GroupResult:
+        """Store a group of checked batches in one transaction; return the acks to send
+        (for every stream touched, resends included) once this returns."""
+        with self._lock:
+            try:
+                return self._commit_group(batches)
+            except sqlite3.Error as exc:
+                self._rollback()
+                self._streams.clear()  # the frontier in memory may be ahead of the disk
+                raise StorageError(f"cannot commit events: {exc}") from exc
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # no transaction was open
+            self._db.execute("ROLLBACK")
+
+    def _commit_group(self, batches: Sequence[CheckedBatch]) -> GroupResult:
+        now = time.time()
+        inserts: list[tuple[object, ...]] = []
+        letters: list[tuple[object, ...]] = []
+        touched: dict[StreamKey, _Stream] = {}
+        per_device: dict[str, int] = {}
+        pending: dict[tuple[str, str, int], bytes] = {}  # hashes stored earlier in this group
+        duplicates = 0
+        reasons: dict[str, int] = {}
+
+        def dead(letter: DeadLetter, settles: bool) -> None:
+            reasons[letter.reason] = reasons.get(letter.reason, 0) + 1
+            letters.append(
+                (
+                    now,
+                    letter.device,
+                    letter.stream,
+                    letter.seq,
+                    int(settles),
+                    letter.hash,
+                    letter.event_id,
+                    letter.reason,
+                    letter.detail,
+                )
+            )
+
+        self._db.execute("BEGIN IMMEDIATE")
+        for batch in batches:
+            if batch.device is None or batch.stream is None:
+                for letter in batch.dead:
+                    dead(letter, settles=False)
+                continue
+            key = (batch.device, batch.stream)
+            state = self._stream(key)
+            touched[key] = state
+            for row in batch.rows:
+                if self._is_settled(state, row.seq):
+                    if self._same_or_tombstone(key, row, pending):
+                        duplicates += 1
+                        continue
+                    dead(
+                        DeadLetter(
+                            CONFLICT,
+                            "same (device, stream, seq) with different content",
+                            batch.device,
+                            batch.stream,
+                            row.seq,
+                            row.hash,
+                            row.id,
+                        ),
+                        settles=False,
+                    )
+                    continue
+                state.above.add(row.seq)
+                pending[(batch.device, batch.stream, row.seq)] = row.hash
+                inserts.append(
+                    (
+                        batch.device,
+                        batch.stream,
+                        row.seq,
+                        row.id,
+                        row.ts,
+                        row.type,
+                        row.purpose,
+                        row.subject,
+                        row.consent,
+                        row.hash,
+                        row.data,
+                        now,
+                    )
+                )
+                per_device[batch.device] = per_device.get(batch.device, 0) + 1
+            for letter in batch.dead:
+                settles = letter.seq is not None and not self._is_settled(state, letter.seq)
+                if settles and letter.seq is not None:
+                    state.above.add(letter.seq)
+                dead(letter, settles)
+        if inserts:
+            self._db.executemany(
+                "INSERT INTO events(device, stream, seq, id, ts, type, purpose, subject, "
+                "consent, hash, data, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                inserts,
+            )
+        if letters:
+            self._db.executemany(
+                "INSERT INTO dead_letters(received, device, stream, seq, settles, hash, "
+                "event_id, reason, detail) VALUES (?,?,?,?,?,?,?,?,?)",
+                letters,
+            )
+            self._db.executemany(
+                "INSERT INTO counters(name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                [(f"dead_letters.{r}", n) for r, n in reasons.items()],
+            )
+        acks: dict[StreamKey, int] = {}
+        for key, state in touched.items():
+            _advance(state)
+            acks[key] = state.through
+        self._db.executemany(
+            "INSERT INTO streams(device, stream, through_seq) VALUES (?, ?, ?) "
+            "ON CONFLICT(device, stream) DO UPDATE SET through_seq = excluded.through_seq",
+            [(d, s, t) for (d, s), t in acks.items()],
+        )
+        if per_device:
+            self._db.executemany(
+                "UPDATE devices SET events_stored = events_stored + ? WHERE device = ?",
+                [(n, d) for d, n in per_device.items()],
+            )
+        self._db.execute("COMMIT")
+        return GroupResult(acks, len(inserts), duplicates, reasons)
+
+    @staticmethod
+    def _is_settled(state: _Stream, seq: int) -> bool:
+        return seq <= state.through or seq in state.above
+
+    def _same_or_tombstone(
+        self, key: StreamKey, row: EventRow, pending: dict[tuple[str, str, int], bytes]
+    ) -> bool:
+        """A resend of a settled seq: the same content, or a tombstone the edge made
+        after the hub had the event (the hub already handled that withdrawal)."""
+        if row.tombstone:
+            return True
+        existing = pending.get((*key, row.seq)) or self._existing_hash(key, row.seq)
+        return existing == row.hash
+
+    # -- reads used by the pages and the tools ------------------------------------------
+
+    def counter(self, name: str) -> int:
+        row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+
+def _advance(state: _Stream) -> None:
+    while state.through + 1 in state.above:
+        state.through += 1
+        state.above.discard(state.through)
