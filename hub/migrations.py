@@ -85,19 +85,31 @@ MIGRATIONS: Final[tuple[str, ...]] = (
 )
 
 
-def migrate(db: sqlite3.Connection) -> int:
-    """Apply every migration newer than the database; return the schema version."""
-    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+def migrate(
+    db: sqlite3.Connection, component: str = "core", migrations: tuple[str, ...] = MIGRATIONS
+) -> int:
+    """Apply every migration of ``component`` newer than the database; return its version.
+
+    Each package that owns tables (core, consent, dashboard, ...) keeps its own numbered
+    list, so they evolve without renumbering each other.
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT NOT NULL, version INTEGER NOT NULL)"
+    )
+    row = db.execute(
+        "SELECT MAX(version) FROM schema_versions WHERE component = ?", (component,)
+    ).fetchone()
     current = row[0] or 0
-    for number, script in enumerate(MIGRATIONS, start=1):
+    for number, script in enumerate(migrations, start=1):
         if number <= current:
             continue
         db.execute("BEGIN IMMEDIATE")
         for statement in script.split(";"):
             if statement.strip():
                 db.execute(statement)
-        db.execute("INSERT INTO schema_version(version) VALUES (?)", (number,))
+        db.execute(
+            "INSERT INTO schema_versions(component, version) VALUES (?, ?)", (component, number)
+        )
         db.execute("COMMIT")
         current = number
     return int(current)
