@@ -94,7 +94,8 @@ def migrate(
     list, so they evolve without renumbering each other.
     """
     db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT NOT NULL, version INTEGER NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS schema_versions "
+        "(component TEXT NOT NULL, version INTEGER NOT NULL)"
     )
     row = db.execute(
         "SELECT MAX(version) FROM schema_versions WHERE component = ?", (component,)
