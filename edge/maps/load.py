@@ -1,0 +1,60 @@
+"""Open any map the project reads: an IMDF ``.zip`` or folder, or a shop ``.yaml``;
+with the ``planogram.csv`` found beside or inside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edge.maps.errors import MapError
+from edge.maps.imdf import load_imdf, validate_imdf
+from edge.maps.model import Venue
+from edge.maps.planogram import Slot, read_planogram, targets
+from edge.maps.route import Router
+from edge.maps.shopyaml import load_shop_yaml, validate_shop_yaml
+
+PLANOGRAM_NAME = "planogram.csv"
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
+
+
+def validate_map(path: Path) -> list[str]:
+    """Every error of the map at ``path`` (one line each), empty when it is valid."""
+    if not path.exists():
+        raise MapError(f"{path}: no such file or folder")
+    return validate_shop_yaml(path) if _is_yaml(path) else validate_imdf(path)
+
+
+def load_venue(path: Path) -> Venue:
+    if not path.exists():
+        raise MapError(f"{path}: no such file or folder")
+    return load_shop_yaml(path) if _is_yaml(path) else load_imdf(path)
+
+
+def _planogram_beside(path: Path) -> Path | None:
+    for candidate in (path / PLANOGRAM_NAME, path.with_name(PLANOGRAM_NAME)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass(slots=True)
+class StoreMap:
+    """A venue, its planogram and a router over them."""
+
+    venue: Venue
+    slots: dict[str, Slot] = field(default_factory=dict)
+    router: Router = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.router = Router(self.venue, targets(self.slots))
+
+
+def open_map(path: Path, planogram: Path | None = None) -> StoreMap:
+    """The map at ``path`` with its planogram (given, or ``planogram.csv`` beside it)."""
+    venue = load_venue(path)
+    csv_path = planogram or _planogram_beside(path)
+    slots = read_planogram(csv_path, venue) if csv_path else {}
+    return StoreMap(venue, slots)
