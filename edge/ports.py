@@ -58,20 +58,44 @@ class CodeInput(Protocol):
 AdvertCallback = Callable[[str, int, bytes, float], None]
 
 
-class BleScanner(Protocol):
-    """A BLE scanner that calls back for every advertisement it hears."""
+# (device, advertisement) exactly as bleak's detection callback gets them: a
+# ``bleak.backends.device.BLEDevice`` and a ``bleak.backends.scanner.AdvertisementData``.
+# The simulated world builds the same objects, so both enter the agent through this door.
+DetectionCallback = Callable[[Any, Any], None]
 
-    async def start(self, callback: Callable[[Any, Any], None]) -> None: ...
+
+class BleScanner(Protocol):
+    """A BLE scanner that calls back for every advertisement it hears.
+
+    The callback runs on the event loop thread and must be quick: it is where the
+    presence roster filter drops strangers (edge/presence/roster.py).
+    """
+
+    async def start(self, callback: DetectionCallback) -> None: ...
 
     async def stop(self) -> None: ...
 
 
 class ModelRunner(Protocol):
-    """A recommender model: context item indices in, scored item indices out."""
+    """A recommender model: context item indices in, scored item indices out.
+
+    Each result is ``(item, score, anchor)``: ``anchor`` is the context item that gave
+    the result most of its score (the "why"), or None when none did. ``weights`` weigh
+    the context items (history counts less than the item just scanned)."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def n_items(self) -> int: ...
 
     def recommend(
-        self, context: Sequence[int], exclude: Sequence[int], k: int
-    ) -> list[tuple[int, float]]: ...
+        self,
+        context: Sequence[int],
+        exclude: Sequence[int],
+        k: int,
+        weights: Sequence[float] | None = None,
+    ) -> list[tuple[int, float, int | None]]: ...
 
 
 class Publisher(Protocol):
