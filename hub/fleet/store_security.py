@@ -1,0 +1,165 @@
+"""All of a store's broker security files in one folder, and the broker config lines for them.
+
+``create_store_security`` makes (or reuses) the store CA, issues the broker, hub and device
+certificates, gives every MQTT user a fresh random password, and writes the password
+file, the ACL and the CRL. ``broker_config_lines`` says what Mosquitto needs to use them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.fleet.acl import write_acl_file
+from hub.fleet.errors import FleetError
+from hub.fleet.passwords import new_password, write_password_file
+from hub.fleet.pki import (
+    CertificateAuthority,
+    IssuedCertificate,
+    issue_certificate,
+    load_ca,
+    make_store_ca,
+    write_pair,
+)
+from hub.fleet.revocation import refresh_crl
+from protocol.topics import HUB_ID
+
+
+@dataclass(frozen=True, slots=True)
+class FleetFiles:
+    """Where a store's security files live, under ``root``."""
+
+    root: Path
+
+    @property
+    def password_file(self) -> Path:
+        return self.root / "passwd"
+
+    @property
+    def acl_file(self) -> Path:
+        return self.root / "acl"
+
+    @property
+    def ca_cert(self) -> Path:
+        return self.root / "ca.crt"
+
+    @property
+    def ca_key(self) -> Path:
+        return self.root / "ca.key"
+
+    @property
+    def broker_cert(self) -> Path:
+        return self.root / "broker.crt"
+
+    @property
+    def broker_key(self) -> Path:
+        return self.root / "broker.key"
+
+    @property
+    def crl(self) -> Path:
+        return self.root / "crl.pem"
+
+    @property
+    def registry(self) -> Path:
+        return self.root / "revoked.json"
+
+    def client_cert(self, user: str) -> Path:
+        return self.root / "clients" / f"{user}.crt"
+
+    def client_key(self, user: str) -> Path:
+        return self.root / "clients" / f"{user}.key"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSecurity:
+    """What :func:`create_store_security` made: the CA, every client's certificate and
+    password. The passwords exist nowhere else in clear: hand them to the devices."""
+
+    files: FleetFiles
+    ca: CertificateAuthority
+    passwords: dict[str, str]
+    certificates: dict[str, IssuedCertificate]
+
+
+def create_store_security(
+    root: Path,
+    store: str,
+    devices: Iterable[str],
+    *,
+    broker_hostnames: Sequence[str] = ("localhost",),
+    broker_ips: Sequence[str] = ("127.0.0.1",),
+    now: dt.datetime | None = None,
+    key_mode: int = 0o600,
+) -> StoreSecurity:
+    """Make the security files of ``store`` for the hub and ``devices`` under ``root``.
+
+    An existing CA in ``root`` is reused, so certificates already on devices stay valid;
+    everything else is issued anew (a fresh password for every user: re-run to rotate).
+    ``key_mode`` is the mode of private key and password files: use 0o640 and a shared
+    group when the broker runs as another user."""
+    moment = now or dt.datetime.now(dt.UTC)
+    files = FleetFiles(Path(root))
+    (files.root / "clients").mkdir(parents=True, exist_ok=True)
+    if files.ca_cert.exists() and files.ca_key.exists():
+        ca = load_ca(files.ca_cert, files.ca_key)
+        if ca.store != store:
+            raise FleetError(f"{files.ca_cert} is the CA of store {ca.store!r}, not {store!r}")
+    else:
+        ca = make_store_ca(store, now=moment)
+        write_pair(ca.cert, ca.key, files.ca_cert, files.ca_key)
+    broker = issue_certificate(
+        ca,
+        broker_hostnames[0] if broker_hostnames else broker_ips[0],
+        role="broker",
+        hostnames=broker_hostnames,
+        ip_addresses=broker_ips,
+        now=moment,
+    )
+    write_pair(broker.cert, broker.key, files.broker_cert, files.broker_key, key_mode=key_mode)
+    users = [HUB_ID, *sorted(set(devices))]
+    certificates: dict[str, IssuedCertificate] = {}
+    for user in users:
+        issued = issue_certificate(ca, user, role="hub" if user == HUB_ID else "device", now=moment)
+        write_pair(issued.cert, issued.key, files.client_cert(user), files.client_key(user))
+        certificates[user] = issued
+    passwords = {user: new_password() for user in users}
+    write_password_file(files.password_file, passwords, mode=key_mode)
+    write_acl_file(files.acl_file, store, users[1:], mode=key_mode)
+    refresh_crl(ca, files.registry, files.crl, now=moment)
+    return StoreSecurity(files=files, ca=ca, passwords=passwords, certificates=certificates)
+
+
+def broker_config_lines(
+    files: FleetFiles,
+    *,
+    tls_port: int,
+    host: str = "0.0.0.0",  # noqa: S104  # devices reach the broker over the store LAN
+    include_auth: bool = True,
+) -> tuple[str, ...]:
+    """Mosquitto lines for password, ACL and a TLS listener that wants a client certificate
+    from the store CA (and still the user's password), checked against the CRL.
+
+    Put them after the plain listener's lines; ``per_listener_settings false`` and
+    ``allow_anonymous false`` must be set in the same config. With ``include_auth=False``
+    only the TLS listener is given (when the password and ACL lines come from elsewhere)."""
+    auth = (f"password_file {files.password_file}", f"acl_file {files.acl_file}")
+    return (
+        *(auth if include_auth else ()),
+        *tls_listener_lines(files, tls_port=tls_port, host=host),
+    )
+
+
+def tls_listener_lines(files: FleetFiles, *, tls_port: int, host: str) -> tuple[str, ...]:
+    """The TLS listener block alone."""
+    return (
+        f"listener {tls_port} {host}",
+        "protocol mqtt",
+        f"cafile {files.ca_cert}",
+        f"certfile {files.broker_cert}",
+        f"keyfile {files.broker_key}",
+        f"crlfile {files.crl}",
+        "require_certificate true",
+        "use_identity_as_username false",
+    )
