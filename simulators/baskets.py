@@ -20,6 +20,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from edge.recs.policy import Product
+from edge.recs.service import ProductTable
 from simulators.errors import SimError
 
 IntArray = npt.NDArray[np.int64]
@@ -37,6 +39,7 @@ _SOURCE_P: Final = (0.45, 0.35, 0.20)  # slot from: type taste, own favourites, 
 _COMPLEMENT_P: Final = 0.3  # share of items that pull their complement into the basket
 _MIN_ITEMS: Final = 20
 _HEAD_WEIGHT: Final = 0.7  # Zipf exponent of the store-wide best sellers
+_NOT_SUGGESTED: Final = frozenset({"beer", "wine"})  # age-restricted: never recommended
 _FAVOURITES: Final = 8  # categories a shopper returns to beyond their type's taste
 _STAPLES: Final = 10  # items a shopper buys again and again
 
@@ -412,6 +415,24 @@ def _sample_cats(table: FloatArray, rows: IntArray, rng: np.random.Generator) ->
         out[m] = np.searchsorted(table[r], u[m], side="right")
     np.minimum(out, table.shape[1] - 1, out=out)
     return out
+
+
+def product_table(cat: Catalog) -> ProductTable:
+    """The catalog as the edge recommender reads it (item ``i`` is model item ``i``)."""
+    alcohol = {c for c, n in enumerate(cat.category_names) if n.split()[0] in _NOT_SUGGESTED}
+    return ProductTable(
+        [
+            Product(
+                index=i,
+                sku=cat.sku[i],
+                name=cat.name[i],
+                price_cents=int(cat.price_cents[i]),
+                in_stock=bool(cat.in_stock[i]),
+                recommendable=int(cat.category[i]) not in alcohol,
+            )
+            for i in range(cat.size)
+        ]
+    )
 
 
 def split_by_week(store: Store, test_weeks: int = 2) -> tuple[Baskets, Baskets]:

@@ -1,0 +1,142 @@
+"""The model in service, and swapping in a new one without dropping a request.
+
+A request reads the current runner once and uses it to the end; a swap loads and warms
+the new model first, then replaces that one reference. In-flight requests finish on the
+old model (it stays alive while they hold it) and new ones start on the new model, so
+no request waits for a load or fails during one. A model that does not load, or is for
+another catalog, is refused and the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from edge.backends.onnx_model import ModelError, OnnxModelRunner
+from edge.errors import EdgeError
+from edge.ports import ModelRunner
+
+KEEP_FILES: Final = 2  # the model in service and the one before it, for a quick roll-back
+
+
+class ModelMismatchError(EdgeError):
+    """A model is for a different catalog than the one in service."""
+
+    def __init__(self, model_items: int, service_items: int) -> None:
+        super().__init__(
+            f"a model for {model_items} items does not fit the {service_items} items in service"
+        )
+        self.model_items = model_items
+        self.service_items = service_items
+
+
+@dataclass(frozen=True, slots=True)
+class RecsSettings:
+    """What a kiosk's config says about its recommender."""
+
+    model_path: Path
+    models_dir: Path  # where models pushed from the hub are kept
+    intra_op_threads: int = 1  # one shopper at a time; see edge/backends/onnx_model.py
+    expected_items: int | None = None  # the catalog size, when the agent knows it
+
+
+def load_model_file(
+    path: Path, *, expected_items: int | None = None, intra_op_threads: int = 1
+) -> OnnxModelRunner:
+    """Load a model and run it once, so its first real request is not its slowest."""
+    runner = OnnxModelRunner(path, intra_op_threads=intra_op_threads)
+    if expected_items is not None and runner.n_items != expected_items:
+        raise ModelError(
+            path, f"it is for {runner.n_items} items, the catalog has {expected_items}"
+        )
+    runner.recommend([0], [], 1)
+    return runner
+
+
+class SwappableModel:
+    """A :class:`ModelRunner` whose model can be replaced while it serves requests."""
+
+    def __init__(self, runner: ModelRunner) -> None:
+        self._current = runner
+        self._swap_lock = threading.Lock()  # one swap at a time; requests never take it
+
+    @property
+    def version(self) -> str:
+        return self._current.version
+
+    @property
+    def n_items(self) -> int:
+        return self._current.n_items
+
+    def recommend(
+        self,
+        context: Sequence[int],
+        exclude: Sequence[int],
+        k: int,
+        weights: Sequence[float] | None = None,
+    ) -> list[tuple[int, float, int | None]]:
+        runner = self._current  # one read: this request uses this model to the end
+        return runner.recommend(context, exclude, k, weights)
+
+    def swap(self, runner: ModelRunner) -> ModelRunner:
+        """Put ``runner`` in service; return the one it replaced."""
+        with self._swap_lock:
+            if runner.n_items != self._current.n_items:
+                raise ModelMismatchError(runner.n_items, self._current.n_items)
+            old, self._current = self._current, runner
+            return old
+
+
+def open_recommender(settings: RecsSettings) -> SwappableModel:
+    """The model named in the config, ready to serve and to be swapped."""
+    return SwappableModel(
+        load_model_file(
+            settings.model_path,
+            expected_items=settings.expected_items,
+            intra_op_threads=settings.intra_op_threads,
+        )
+    )
+
+
+class ModelInstaller:
+    """Takes a model pushed from the hub: checks its hash, stores it, loads it beside the
+    one in service and swaps it in. On any failure the old model keeps serving."""
+
+    def __init__(self, slot: SwappableModel, settings: RecsSettings) -> None:
+        self._slot = slot
+        self._settings = settings
+
+    def install(self, blob: bytes, sha256_hex: str) -> str:
+        """Install ``blob`` if its SHA-256 is ``sha256_hex``; return the new version."""
+        digest = hashlib.sha256(blob).hexdigest()
+        target = self._settings.models_dir / f"recs-{digest[:16]}.onnx"
+        if digest != sha256_hex.lower():
+            raise ModelError(target, "its SHA-256 does not match the one the hub sent")
+        part = target.with_name(target.name + ".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part.write_bytes(blob)
+            part.replace(target)
+        except OSError as exc:
+            raise ModelError(target, f"cannot store it ({exc.strerror})") from exc
+        runner = load_model_file(
+            target,
+            expected_items=self._slot.n_items,
+            intra_op_threads=self._settings.intra_op_threads,
+        )
+        self._slot.swap(runner)
+        self._prune(keep=target)
+        return runner.version
+
+    def _prune(self, keep: Path) -> None:
+        files = sorted(
+            self._settings.models_dir.glob("recs-*.onnx"),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in [f for f in files if f != keep][KEEP_FILES - 1 :]:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,79 @@
+"""The plain "why" of every suggestion, in the shopper's language.
+
+English, German, Swedish, Dutch, Danish and Finnish: the languages of the research
+behind the project. ``{anchor}`` is the name of the product the suggestion comes from.
+Finnish puts the anchor after the word "tuote" so the name needs no case ending.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+
+class Reason(enum.StrEnum):
+    """Why a suggestion is shown; each has one sentence per language."""
+
+    TOGETHER = "together"  # related item: bought together with the scanned product
+    HISTORY = "history"  # personal: from the shopper's own purchases (personal_recs)
+    PICKUP = "pickup"  # goes with an item of the pickup order (pickup_offers)
+    POPULAR = "popular"  # no anchor contributed: a store-wide best seller
+
+
+LANGUAGES: Final = ("en", "de", "sv", "nl", "da", "fi")
+DEFAULT_LANGUAGE: Final = "en"
+
+_WHY: Final[dict[str, dict[Reason, str]]] = {
+    "en": {
+        Reason.TOGETHER: "Often bought together with {anchor}",
+        Reason.HISTORY: "Because you have bought {anchor} before",
+        Reason.PICKUP: "Goes with {anchor} in your order",
+        Reason.POPULAR: "Popular in this store",
+    },
+    "de": {
+        Reason.TOGETHER: "Wird oft zusammen mit {anchor} gekauft",
+        Reason.HISTORY: "Weil Sie schon {anchor} gekauft haben",
+        Reason.PICKUP: "Passt zu {anchor} in Ihrer Bestellung",
+        Reason.POPULAR: "Beliebt in diesem Markt",
+    },
+    "sv": {
+        Reason.TOGETHER: "Köps ofta tillsammans med {anchor}",
+        Reason.HISTORY: "Eftersom du har köpt {anchor} tidigare",
+        Reason.PICKUP: "Passar till {anchor} i din beställning",
+        Reason.POPULAR: "Populär i den här butiken",
+    },
+    "nl": {
+        Reason.TOGETHER: "Vaak samen gekocht met {anchor}",
+        Reason.HISTORY: "Omdat u eerder {anchor} hebt gekocht",
+        Reason.PICKUP: "Past bij {anchor} in uw bestelling",
+        Reason.POPULAR: "Populair in deze winkel",
+    },
+    "da": {
+        Reason.TOGETHER: "Købes ofte sammen med {anchor}",
+        Reason.HISTORY: "Fordi du har købt {anchor} før",
+        Reason.PICKUP: "Passer til {anchor} i din ordre",
+        Reason.POPULAR: "Populær i denne butik",
+    },
+    "fi": {
+        Reason.TOGETHER: "Ostetaan usein yhdessä tuotteen {anchor} kanssa",
+        Reason.HISTORY: "Koska olet ostanut aiemmin tuotteen {anchor}",
+        Reason.PICKUP: "Sopii tilauksesi tuotteen {anchor} kanssa",
+        Reason.POPULAR: "Suosittu tässä myymälässä",
+    },
+}
+
+
+def language_of(tag: str | None) -> str:
+    """The supported language for a BCP 47 tag ("de-AT" -> "de"); English otherwise."""
+    if not tag:
+        return DEFAULT_LANGUAGE
+    primary = tag.replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in _WHY else DEFAULT_LANGUAGE
+
+
+def why(reason: Reason, anchor_name: str | None, language: str | None) -> str:
+    """One plain sentence saying why a suggestion is shown, in ``language``."""
+    table = _WHY[language_of(language)]
+    if anchor_name is None:
+        return table[Reason.POPULAR]
+    return table[reason].format(anchor=anchor_name)
