@@ -1,4 +1,4 @@
-"""``instore-config validate`` and ``instore-config schema``."""
+"""``instore-config validate``, ``schema`` and ``provision``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from pathlib import Path
 import orjson
 
 from firmware_configs.errors import ConfigError
+from firmware_configs.provision_command import register_provision
 from firmware_configs.schemas import json_schema
 from firmware_configs.validation import validate_paths
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``validate`` and ``schema`` to ``instore-config``."""
+    """Add ``validate``, ``schema`` and ``provision`` to ``instore-config``."""
     validate = sub.add_parser(
         "validate",
         help="check config files (folders are searched for YAML)",
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schema = sub.add_parser("schema", help="print the JSON Schema of a config file")
     schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
     schema.set_defaults(handler=_schema)
+    register_provision(sub)
 
 
 def _validate(args: argparse.Namespace) -> int:
