@@ -3,6 +3,7 @@ stairs and a lift, 40 units), and large generated venues for the routing benchma
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -392,3 +393,33 @@ def random_unit_pairs(venue: Venue, count: int, rng: np.random.Generator) -> lis
     ids = sorted(venue.units)
     picks = rng.integers(0, len(ids), size=(count, 2))
     return [(ids[a], ids[b if b != a else (b + 1) % len(ids)]) for a, b in picks]
+
+
+def demo_venue_path(root: Path) -> DemoVenue:
+    """The demo store under ``root/demo-venue``, written if it is not there yet; what the
+    demo, the kiosk and the hub phone pages open."""
+    dest = root / "demo-venue"
+    if (dest / "manifest.json").is_file() and (dest / "planogram.csv").is_file():
+        imdf = dest
+    else:
+        return write_demo_venue(dest)
+    ids = {f"{k}": _id(k) for k in ("kiosk:0:kiosk", "kiosk:1:kiosk", "amenity:toilets")}
+    return DemoVenue(
+        imdf,
+        dest / "planogram.csv",
+        ids["kiosk:0:kiosk"],
+        ids["kiosk:1:kiosk"],
+        ids["amenity:toilets"],
+    )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("venue", help="write the demo store as IMDF with its planogram")
+    parser.add_argument("dest", type=Path, help="folder to write (created if missing)")
+    parser.set_defaults(handler=_write_command)
+
+
+def _write_command(args: argparse.Namespace) -> int:
+    demo = write_demo_venue(args.dest)
+    print(f"{demo.imdf} (kiosk {demo.entrance_kiosk}, planogram {demo.planogram.name})")  # noqa: T201
+    return 0
