@@ -15,6 +15,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.demo",
     "simulators.device",
     "simulators.recs_cli",
+    "simulators.venue",
 )
 
 

@@ -7,7 +7,10 @@ import importlib
 from typing import Final
 
 # One module a benchmark, each with ``register(sub)`` adding its parser.
-_BENCH_MODULES: Final[tuple[str, ...]] = ("simulators.bench.recs",)
+_BENCH_MODULES: Final[tuple[str, ...]] = (
+    "simulators.bench.route",
+    "simulators.bench.recs",
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
