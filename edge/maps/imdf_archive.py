@@ -108,9 +108,12 @@ def read_archive(path: Path) -> ImdfArchive:
         raw = _read_tree(path)
     except OSError as exc:
         raise MapError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    manifests = [name for name in raw if PurePosixPath(name).name == "manifest.json"]
-    prefix = str(PurePosixPath(manifests[0]).parent) if manifests else ""
-    prefix = "" if prefix == "." else prefix + "/"
+    # The folder holding manifest.json, else the one holding the first *.geojson.
+    marks = sorted(n for n in raw if PurePosixPath(n).name == "manifest.json") or sorted(
+        n for n in raw if n.endswith(".geojson")
+    )
+    parent = str(PurePosixPath(marks[0]).parent) if marks else "."
+    prefix = "" if parent == "." else parent + "/"
     manifest: Any = None
     features: dict[str, list[Feature]] = {}
     unreadable: dict[str, str] = {}
