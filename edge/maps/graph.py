@@ -58,6 +58,8 @@ class _Builder:
     nodes: list[Node] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
     edges: dict[tuple[int, int], tuple[float, bool, EdgeInfo]] = field(default_factory=dict)
+    # Nodes a route may pass through: openings, connector ends, centres of concave units.
+    through: set[int] = field(default_factory=set)
 
     def add_node(self, node: Node) -> int:
         self.index[node.feature_id] = len(self.nodes)
@@ -71,25 +73,34 @@ class _Builder:
             self.edges[(a, b)] = (cost, step_free, info)
 
 
+Arrival = tuple[int, float, bool]  # (from node, cost, step-free)
+
+
 @dataclass(frozen=True, slots=True)
 class RouteGraph:
-    """Nodes, their coordinates and two CSR cost matrices: every edge, step-free ones."""
+    """Nodes, their coordinates and two CSR cost matrices (every edge, step-free ones).
+
+    A room's centre or a shelf is where a route starts or ends, never a place it passes
+    through: edges *into* such an end node are kept aside in ``arrivals`` rather than in
+    the matrices, so a search never wanders into the thousands of dead ends; the route
+    to one is finished from the distances to its neighbours."""
 
     nodes: tuple[Node, ...]
     index: dict[str, int]
     xy: npt.NDArray[np.float64]
     full: csr_matrix
     step_free: csr_matrix
+    arrivals: dict[int, tuple[Arrival, ...]]
     info: dict[tuple[int, int], EdgeInfo]
+    costs: dict[tuple[int, int], tuple[float, bool]]
 
     @property
     def edge_count(self) -> int:
-        return int(self.full.nnz)
+        return len(self.costs)
 
     def edges(self, step_free: bool = False) -> Iterable[tuple[int, int, float]]:
         """(a, b, cost) of every directed edge, for other graph libraries."""
-        coo = (self.step_free if step_free else self.full).tocoo()
-        return zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+        return [(a, b, c) for (a, b), (c, free) in self.costs.items() if free or not step_free]
 
 
 def _openings_of_units(venue: Venue, b: _Builder) -> dict[str, list[int]]:
@@ -102,6 +113,7 @@ def _openings_of_units(venue: Venue, b: _Builder) -> dict[str, list[int]]:
             continue
         mid = opening.line.interpolate(0.5, normalized=True)
         node = b.add_node(Node(opening.id, "opening", opening.level_id, mid.x, mid.y))
+        b.through.add(node)
         # The middle of a door touches the units on both sides of its wall, and only
         # those: its ends may touch a corner of a third unit.
         for i in tree.query(mid, "dwithin", TOLERANCE_M):
@@ -131,6 +143,7 @@ def build_graph(venue: Venue) -> RouteGraph:
     ordinals = {lv.id: lv.ordinal for lv in venue.levels.values()}
     for conn in venue.connectors.values():
         ends = [b.index[ref] for ref in conn.chain if ref in b.index]
+        b.through.update(ends)
         pairs = list(combinations(ends, 2)) if conn.kind == "elevator" else list(pairwise(ends))
         for a, z in pairs:
             na, nz = b.nodes[a], b.nodes[z]
@@ -165,6 +178,7 @@ def _connect_unit(b: _Builder, unit: Unit, centre: int, others: list[int]) -> No
     convex = outline.convex_hull.area - outline.area < 0.01 * max(outline.area, 1.0)
     inside = [True] * len(pairs)
     if not convex:
+        b.through.add(centre)
         # In an L-shaped aisle a straight line may cut a corner: keep only segments inside
         # the unit, and always those to its centre so every door stays reachable.
         lines = [
@@ -184,7 +198,11 @@ def _connect_unit(b: _Builder, unit: Unit, centre: int, others: list[int]) -> No
 
 def _freeze(b: _Builder) -> RouteGraph:
     n = len(b.nodes)
-    keys = list(b.edges)
+    arrivals: dict[int, list[Arrival]] = {}
+    for (a, z), (cost_az, free_az, _) in b.edges.items():
+        if z not in b.through:
+            arrivals.setdefault(z, []).append((a, cost_az, free_az))
+    keys = [k for k in b.edges if k[1] in b.through]
     rows = np.fromiter((k[0] for k in keys), dtype=np.int32, count=len(keys))
     cols = np.fromiter((k[1] for k in keys), dtype=np.int32, count=len(keys))
     cost = np.fromiter((b.edges[k][0] for k in keys), dtype=np.float64, count=len(keys))
@@ -193,4 +211,14 @@ def _freeze(b: _Builder) -> RouteGraph:
     step_free = csr_matrix((cost[free], (rows[free], cols[free])), shape=(n, n))
     xy = np.array([(nd.x, nd.y) for nd in b.nodes], dtype=np.float64).reshape(n, 2)
     info = {k: v[2] for k, v in b.edges.items()}
-    return RouteGraph(tuple(b.nodes), b.index, xy, full, step_free, info)
+    costs = {k: (v[0], v[1]) for k, v in b.edges.items()}
+    return RouteGraph(
+        tuple(b.nodes),
+        b.index,
+        xy,
+        full,
+        step_free,
+        {z: tuple(arr) for z, arr in arrivals.items()},
+        info,
+        costs,
+    )

@@ -80,13 +80,27 @@ class Router:
         matrix = self.graph.step_free if step_free else self.graph.full
         if source == target:
             return Route("", "", (source,), 0.0, step_free)
-        _, pred = dijkstra(matrix, directed=True, indices=source, return_predecessors=True)
-        if pred[target] < 0:
+        dist, pred = dijkstra(matrix, directed=True, indices=source, return_predecessors=True)
+        last = target
+        arrivals = self.graph.arrivals.get(target)
+        if arrivals is not None:
+            # An end node: finish from whichever neighbour gives the shortest total.
+            best = math.inf
+            for node, cost, free in arrivals:
+                if free or not step_free:
+                    total = float(dist[node]) + cost
+                    if total < best:
+                        best, last = total, node
+            if math.isinf(best):
+                return None
+        elif pred[target] < 0:
             return None
-        path = [target]
+        path = [last]
         while path[-1] != source:
             path.append(int(pred[path[-1]]))
         path.reverse()
+        if last != target:
+            path.append(target)
         info = self.graph.info
         length = math.fsum(info[(a, b)].length_m for a, b in pairwise(path))
         return Route("", "", tuple(path), length, step_free)
