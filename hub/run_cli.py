@@ -8,6 +8,9 @@ from pathlib import Path
 
 import uvicorn
 
+from hub.consent.center import consent_router
+from hub.consent.system import ConsentSystem
+from hub.consent.tls import self_signed
 from hub.service import HubService
 from hub.settings import DEFAULT_DATA_DIR, HubHome, parse_broker_url
 from hub.web import create_app
@@ -18,6 +21,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
     run.add_argument("--broker", help="override the broker in hub.yaml (mqtt://HOST:PORT)")
     run.add_argument("--http", default="127.0.0.1:8080", help="HOST:PORT for the web app")
+    run.add_argument("--tls-cert", type=Path, help="HTTPS certificate (PEM) for the web app")
+    run.add_argument("--tls-key", type=Path, help="its private key (PEM)")
+    run.add_argument(
+        "--self-signed", action="store_true", help="HTTPS with a self-signed certificate (demo)"
+    )
     run.set_defaults(handler=_run)
 
 
@@ -25,14 +33,28 @@ def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s hub %(levelname)s %(message)s")
     home = HubHome(args.data)
     broker = parse_broker_url(args.broker) if args.broker else None
-    service = HubService(home, broker=broker)
+    consent = ConsentSystem(home)
+    service = HubService(home, broker=broker, consent=consent.check, protect=consent.protector)
+    consent.attach(service)
     service.start()
+    consent.start_jobs()
     host, _, port = args.http.rpartition(":")
+    cert, key = args.tls_cert, args.tls_key
+    if args.self_signed and not cert:
+        cert, key = self_signed(home, [host or "127.0.0.1", "localhost"])
+    app = create_app(home.db_path)
+    app.include_router(consent_router(consent, secure_cookies=cert is not None))
     try:
         # uvicorn handles SIGINT and SIGTERM and returns; then ingest stops cleanly.
         uvicorn.run(
-            create_app(home.db_path), host=host or "127.0.0.1", port=int(port), log_level="warning"
+            app,
+            host=host or "127.0.0.1",
+            port=int(port),
+            log_level="warning",
+            ssl_certfile=str(cert) if cert else None,
+            ssl_keyfile=str(key) if key else None,
         )
     finally:
         service.stop()
+        consent.close()
     return 0

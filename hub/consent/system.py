@@ -1,0 +1,90 @@
+"""Everything consent-related of one hub, built once and wired to the ``HubService``.
+
+consent = ConsentSystem(home)
+service = HubService(home, consent=consent.check, protect=consent.protector)
+consent.attach(service)               # roster + purges to every edge
+app.include_router(consent_router(consent))
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hub.consent.auditlog import Clock
+from hub.consent.pairing import PairingCodes
+from hub.consent.registry import ConsentRegistry
+from hub.consent.retention import RetentionJob, enforce_retention
+from hub.consent.settings import ConsentSettings
+from hub.consent.shredding import DataProtector, ShopperKeys, keystore_path
+from hub.consent.subject_requests import SubjectRequests
+from hub.consent.withdrawal import CommandSender, Propagator, RosterTicker
+from hub.settings import HubHome
+
+
+class ConsentSystem:
+    """Registry, key store, protector, requests, pairing codes and propagation."""
+
+    def __init__(
+        self,
+        home: HubHome,
+        *,
+        settings: ConsentSettings | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.home = home
+        self.clock = clock
+        self.registry = ConsentRegistry(home, settings=settings, clock=clock)
+        self.settings = self.registry.settings
+        self.keys = ShopperKeys(keystore_path(home), self.registry.keys.wrap)
+        self.protector = DataProtector(home, self.keys)
+        self.requests = SubjectRequests(self.registry, self.protector)
+        self.pairing = PairingCodes(self.settings.pair_ttl_s, clock)
+        self.propagator: Propagator | None = None
+        self._jobs: list[RosterTicker | RetentionJob] = []
+
+    def check(self, subject: str, purpose: str) -> bool:
+        """The ``ConsentCheck`` to give ``HubService(consent=...)``."""
+        return self.registry.check(subject, purpose)
+
+    def audit(
+        self, actor: str, action: str, subject: str | None, detail: dict[str, Any] | None = None
+    ) -> str:
+        """Append to the hash-chained audit log (the dashboard's door for staff views)."""
+        return self.registry.audit(actor, action, subject, detail)
+
+    def enforce_retention(self, now: float) -> dict[str, int]:
+        return enforce_retention(self.registry.db, self.settings, now, self.registry.lock)
+
+    def attach(
+        self, service: CommandSender, devices: Callable[[], list[str]] | None = None
+    ) -> Propagator:
+        """Send roster updates and purges through ``service`` from now on."""
+        self.propagator = Propagator(
+            service, self.registry, devices or self.enrolled_devices, self.clock
+        )
+        self.requests.on_erase.append(self.propagator.erased)
+        return self.propagator
+
+    def start_jobs(self) -> None:
+        """The roster refresh and the hourly retention job (daemon threads)."""
+        if self.propagator is not None:
+            self._jobs.append(RosterTicker(self.propagator))
+        self._jobs.append(RetentionJob(self.enforce_retention, self.clock))
+        for job in self._jobs:
+            job.start()
+
+    def enrolled_devices(self) -> list[str]:
+        reg = self.registry
+        with reg.lock:
+            rows = reg.db.execute(
+                "SELECT device FROM devices WHERE revoked_at IS NULL ORDER BY device"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def close(self) -> None:
+        for job in self._jobs:
+            job.stop()
+        self.keys.close()
+        self.registry.close()
