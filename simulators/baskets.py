@@ -280,6 +280,8 @@ def make_store(
     """
     if weeks < 2:
         raise CatalogError("baskets need at least two weeks: one to train on, one to test")
+    if seed < 0:
+        raise CatalogError(f"the generator seed must be 0 or more, not {seed}")
     rng = np.random.default_rng(seed)
     cat = make_catalog(n_items, rng)
     n_shop = shoppers if shoppers is not None else max(200, (n_items * 3) // 5)

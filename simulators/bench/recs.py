@@ -136,6 +136,8 @@ def run_recs_bench(
     """Generate, train, export, load and score; return the bench's JSON object."""
     if items < 100:
         raise SimError("the recs bench needs at least 100 items")
+    if n_queries < 1:
+        raise SimError("the recs bench needs at least one query")
     with tqdm(
         total=3 + 3 * n_queries, desc="recs", unit="step", file=sys.stderr, disable=not progress
     ) as bar:

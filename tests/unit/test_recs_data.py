@@ -72,6 +72,8 @@ def test_catalog_has_one_price_per_item_and_refuses_tiny_sizes() -> None:
         make_catalog(5, np.random.default_rng(1))
     with pytest.raises(CatalogError):
         make_store(300, seed=1, weeks=1)
+    with pytest.raises(CatalogError, match="seed"):
+        make_store(300, seed=-1)
 
 
 def test_training_keeps_the_strongest_neighbours_first() -> None:
@@ -128,3 +130,21 @@ def test_train_recs_refuses_a_tiny_catalog_with_one_sentence(
     assert "at least 100 items" in err
     assert "Traceback" not in err
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--items", "50"], "at least 100 items"),
+        (["--items", "500", "--seed", "-3"], "seed must be 0 or more"),
+        (["--items", "500", "--queries", "0"], "at least one query"),
+    ],
+)
+def test_bench_refuses_bad_arguments_with_one_sentence(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert sim_main(["bench", "recs", "--json", *argv]) == 1
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
