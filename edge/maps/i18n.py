@@ -40,7 +40,8 @@ def _sv(n: int) -> str:
         return "Entréplan"
     if n < 0:
         return "Källarplan" if n == -1 else f"Källarplan {-n}"
-    return "En trappa upp" if n == 1 else f"{n} trappor upp"
+    # Swedish shops count the entrance floor as plan 1: one floor up is "Plan 2".
+    return f"Plan {n + 1}"
 
 
 def _nl(n: int) -> str:
@@ -74,6 +75,7 @@ def level_name(ordinal: int, lang: str) -> str:
 PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
     "en": {
         "start": "Start at {name}, {level}.",
+        "walk": "Walk {d} m.",
         "straight": "Walk {d} m straight ahead.",
         "left": "Turn left and walk {d} m.",
         "right": "Turn right and walk {d} m.",
@@ -95,6 +97,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "de": {
         "start": "Start bei {name}, {level}.",
+        "walk": "{d} m gehen.",
         "straight": "{d} m geradeaus gehen.",
         "left": "Links abbiegen und {d} m gehen.",
         "right": "Rechts abbiegen und {d} m gehen.",
@@ -116,6 +119,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "sv": {
         "start": "Börja vid {name}, {level}.",
+        "walk": "Gå {d} m.",
         "straight": "Gå {d} m rakt fram.",
         "left": "Sväng vänster och gå {d} m.",
         "right": "Sväng höger och gå {d} m.",
@@ -137,6 +141,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "nl": {
         "start": "Begin bij {name}, {level}.",
+        "walk": "Loop {d} m.",
         "straight": "Loop {d} m rechtdoor.",
         "left": "Sla linksaf en loop {d} m.",
         "right": "Sla rechtsaf en loop {d} m.",
@@ -158,6 +163,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "da": {
         "start": "Start ved {name}, {level}.",
+        "walk": "Gå {d} m.",
         "straight": "Gå {d} m ligeud.",
         "left": "Drej til venstre og gå {d} m.",
         "right": "Drej til højre og gå {d} m.",
@@ -179,6 +185,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "fi": {
         "start": "Aloita kohteesta {name}, {level}.",
+        "walk": "Kävele {d} m.",
         "straight": "Kävele {d} m suoraan.",
         "left": "Käänny vasemmalle ja kävele {d} m.",
         "right": "Käänny oikealle ja kävele {d} m.",

@@ -159,14 +159,15 @@ class Router:
             )
         ]
         heading: float | None = None
-        run, turn = 0.0, "straight"
+        # The first leg, and the first after a connector, has no direction to turn from.
+        run, turn = 0.0, "walk"
         for a, b in pairwise(route.nodes):
             info = g.info[(a, b)]
             na, nb = g.nodes[a], g.nodes[b]
             if info.connector_id:
                 if run > 0.5:
                     out.append(phrase(lang, turn, d=round(run)))
-                run, turn, heading = 0.0, "straight", None
+                run, turn, heading = 0.0, "walk", None
                 kind = venue.connectors[info.connector_id].kind
                 out.append(phrase(lang, kind, level=level_label(venue.levels[nb.level_id], lang)))
                 continue

@@ -41,9 +41,9 @@ _STYLE: Final = """
          stroke-linejoin: round; }
 .here circle { fill: #0b63ce; stroke: #fff; stroke-width: 0.3; }
 .destination path { fill: #c4005a; stroke: #fff; stroke-width: 0.2; }
-.marker-label { font-family: system-ui, sans-serif; font-size: 1.2px; font-weight: 700;
+.marker-label { font-family: system-ui, sans-serif; font-size: 1.5px; font-weight: 700;
                 paint-order: stroke; stroke: #fff; stroke-width: 0.3; }
-.connector-label { font-family: system-ui, sans-serif; font-size: 1.1px; fill: #7a3b00;
+.connector-label { font-family: system-ui, sans-serif; font-size: 1.3px; fill: #7a3b00;
                    paint-order: stroke; stroke: #fff; stroke-width: 0.3; }
 """
 

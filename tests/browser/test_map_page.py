@@ -101,7 +101,7 @@ def test_phone_page_in_swedish_with_step_free_route(
     page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page.goto(f"{base_url}/map?{query}")
     expect(page.locator("#map svg polyline.route")).to_be_visible()
-    expect(page.locator("#steps")).to_contain_text("Ta hissen till En trappa upp.")
+    expect(page.locator("#steps")).to_contain_text("Ta hissen till Plan 2.")
     expect(page.locator("nav a.active")).to_have_text("Entréplan")
     page.screenshot(path=str(SCREENSHOTS / "map-phone.png"), full_page=True)
     page.close()

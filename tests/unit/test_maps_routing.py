@@ -133,7 +133,7 @@ def test_steps_speak_the_shoppers_language(tmp_path: Path) -> None:
     expected = {
         "en": "Take the lift to First floor.",
         "de": "Mit dem Aufzug ins 1. Obergeschoss.",
-        "sv": "Ta hissen till En trappa upp.",
+        "sv": "Ta hissen till Plan 2.",
         "nl": "Neem de lift naar 1e verdieping.",
         "da": "Tag elevatoren til 1. sal.",
         "fi": "Mene hissillä: 2. kerros.",
