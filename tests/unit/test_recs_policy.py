@@ -22,7 +22,7 @@ from edge.recs.policy import (
     decide,
     plan,
 )
-from edge.recs.service import ProductTable, Recommender, Shopper
+from edge.recs.service import PURPOSE_OF, ProductTable, Recommender, Shopper, to_view
 from edge.recs.texts import LANGUAGES, Reason, language_of, why
 from protocol.purposes import Purpose
 from simulators.baskets import make_store, product_table, split_by_week
@@ -213,3 +213,19 @@ def test_why_in_every_language_names_the_anchor() -> None:
     assert language_of("pt-BR") == "en"
     assert language_of(None) == "en"
     assert why(Reason.TOGETHER, "x", "sv") == "Köps ofta tillsammans med x"
+
+
+def test_view_for_screens_carries_name_price_and_why_and_no_discount(
+    store_and_model: tuple[ProductTable, Recommender],
+) -> None:
+    table, rec = store_and_model
+    shopper = Shopper(ALL, _history(table, 8), language="nl")
+    decision, _ = rec.at(T0, None, Moment.SCAN, shopper, scanned=20)
+    view = to_view(decision)
+    assert len(view["related"]) == len(decision.related) > 0
+    assert len(view["personal"]) == 1
+    for row in (*view["related"], *view["personal"]):
+        assert set(row) == {"kind", "sku", "name", "price_cents", "reason", "why", "anchor_sku"}
+    assert view["personal"][0]["why"].startswith("Omdat u eerder")  # type: ignore[union-attr]
+    assert PURPOSE_OF[Kind.RELATED] is None
+    assert PURPOSE_OF[Kind.PERSONAL] is Purpose.PERSONAL_RECS
