@@ -229,3 +229,39 @@ def test_view_for_screens_carries_name_price_and_why_and_no_discount(
     assert view["personal"][0]["why"].startswith("Omdat u eerder")  # type: ignore[union-attr]
     assert PURPOSE_OF[Kind.RELATED] is None
     assert PURPOSE_OF[Kind.PERSONAL] is Purpose.PERSONAL_RECS
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    consents=st.frozensets(st.sampled_from(list(Purpose))),
+    moment=st.sampled_from(list(Moment)),
+    scanned=st.none() | st.integers(0, 50),
+    history=st.lists(st.integers(0, 50), max_size=10),
+    order=st.lists(st.integers(0, 50), max_size=4),
+    shown=st.lists(st.integers(0, 50), max_size=4, unique=True),
+)
+def test_plan_asks_only_what_consent_and_moment_allow(
+    *,
+    consents: frozenset[Purpose],
+    moment: Moment,
+    scanned: int | None,
+    history: list[int],
+    order: list[int],
+    shown: list[int],
+) -> None:
+    visit = Visit(T0, T0, personal_shown=tuple(shown))
+    p = plan(T0 + 1, visit, moment, consents, scanned=scanned, history=history, pickup_order=order)
+    kinds = [q.kind for q in p.questions]
+    assert (Kind.RELATED in kinds) == (moment is Moment.SCAN and scanned is not None)
+    if Kind.PERSONAL in kinds:
+        assert Purpose.PERSONAL_RECS in consents
+        assert moment in (Moment.SCAN, Moment.CHECKOUT)
+    if Kind.PICKUP in kinds:
+        assert Purpose.PICKUP_OFFERS in consents
+        assert moment is Moment.PICKUP
+    if len(shown) >= PERSONAL_CAP or moment in (Moment.ENTRY, Moment.WALKING):
+        assert kinds in ([], [Kind.RELATED])
+    for q in p.questions:
+        if q.kind is not Kind.RELATED:
+            assert set(shown) <= set(q.exclude)
+            assert set(q.context) <= set(history) | set(order)
