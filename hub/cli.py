@@ -11,6 +11,7 @@ from protocol.console import build_parser, run
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.run_cli",
     "hub.enrol",
+    "hub.dashboard.users_cli",
     "hub.consent.cli",
     "hub.fleet.commands",
 )

@@ -11,6 +11,7 @@ import uvicorn
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
+from hub.dashboard.rollups import stored_data_opener
 from hub.service import HubService
 from hub.settings import DEFAULT_DATA_DIR, HubHome, parse_broker_url
 from hub.web import create_app
@@ -42,7 +43,13 @@ def _run(args: argparse.Namespace) -> int:
     cert, key = args.tls_cert, args.tls_key
     if args.self_signed and not cert:
         cert, key = self_signed(home, [host or "127.0.0.1", "localhost"])
-    app = create_app(home.db_path)
+    app = create_app(
+        home.db_path,
+        ingest_stats=lambda: (service.stats.stored, service.stats.batches, service.stats.started),
+        consent=consent.registry,
+        requests=consent.requests,
+        opener=stored_data_opener(consent.protector.open),
+    )
     app.include_router(consent_router(consent, secure_cookies=cert is not None))
     try:
         # uvicorn handles SIGINT and SIGTERM and returns; then ingest stops cleanly.
@@ -51,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
             host=host or "127.0.0.1",
             port=int(port),
             log_level="warning",
+            timeout_graceful_shutdown=3,  # live dashboard streams end on Ctrl-C
             ssl_certfile=str(cert) if cert else None,
             ssl_keyfile=str(key) if key else None,
         )
