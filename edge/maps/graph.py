@@ -17,11 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from scipy.sparse import csr_matrix
-from shapely.geometry import LineString
+from shapely.geometry import LineString, MultiPolygon, Point
 from shapely.strtree import STRtree
 
 from edge.maps.checks import TOLERANCE_M, units_by_level
-from edge.maps.model import STEP_FREE_KINDS, STEPPED_UNIT_CATEGORIES, Unit, Venue
+from edge.maps.model import STEP_FREE_KINDS, STEPPED_UNIT_CATEGORIES, Area, Unit, Venue
 
 # Storey height: 4.5 m is typical of retail floors (slab to slab).
 LEVEL_HEIGHT_M: Final = 4.5
@@ -35,6 +35,9 @@ RAMP_RUN_PER_RISE: Final = 12.0
 MIN_WEIGHT: Final = 1e-3
 # A segment leaving a unit's outline by less than this still counts as inside it.
 INSIDE_SLACK_M: Final = 0.3
+# Corner waypoints sit this far inside a reflex corner: closer than the slack above,
+# so the segments that touch them count as inside.
+CORNER_INSET_M: Final = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,32 +171,71 @@ def build_graph(venue: Venue) -> RouteGraph:
     return _freeze(b)
 
 
+def _reflex_corners(outline: Area) -> list[tuple[float, float]]:
+    """Points just inside each reflex corner of ``outline``: where a shortest walk round
+    the inside of an L-shaped aisle (or round a pillar) bends."""
+    polys = outline.geoms if isinstance(outline, MultiPolygon) else [outline]
+    out: list[tuple[float, float]] = []
+    for poly in polys:
+        for ring in (poly.exterior, *poly.interiors):
+            pts = list(ring.coords)[:-1]
+            for k, (vx, vy) in enumerate(pts):
+                (px, py), (nx, ny) = pts[k - 1], pts[(k + 1) % len(pts)]
+                lp, ln = math.hypot(px - vx, py - vy), math.hypot(nx - vx, ny - vy)
+                if lp == 0 or ln == 0:
+                    continue
+                ux, uy = (px - vx) / lp + (nx - vx) / ln, (py - vy) / lp + (ny - vy) / ln
+                norm = math.hypot(ux, uy)
+                if norm < 1e-6:
+                    continue  # a straight run, not a corner
+                # The neighbours' bisector points into a convex corner and out of a reflex
+                # one: step the other way and see whether that is inside.
+                cx, cy = vx - CORNER_INSET_M * ux / norm, vy - CORNER_INSET_M * uy / norm
+                if poly.contains(Point(cx, cy)):
+                    out.append((cx, cy))
+    return out
+
+
 def _connect_unit(b: _Builder, unit: Unit, centre: int, others: list[int]) -> None:
     unit_id, category, outline = unit.id, unit.category, unit.outline
     nodes = [centre, *others]
     free = category not in STEPPED_UNIT_CATEGORIES
+    convex = outline.convex_hull.area - outline.area < 0.01 * max(outline.area, 1.0)
+    if not convex:
+        # A concave unit: route round its inside corners, never across a wall.
+        b.through.add(centre)
+        level = b.nodes[centre].level_id
+        for k, (x, y) in enumerate(_reflex_corners(outline)):
+            corner = b.add_node(Node(f"{unit_id}#corner{k}", "corner", level, x, y))
+            b.through.add(corner)
+            nodes.append(corner)
     pairs = list(combinations(nodes, 2))
     if not pairs:
         return
-    convex = outline.convex_hull.area - outline.area < 0.01 * max(outline.area, 1.0)
     inside = [True] * len(pairs)
     if not convex:
-        b.through.add(centre)
-        # In an L-shaped aisle a straight line may cut a corner: keep only segments inside
-        # the unit, and always those to its centre so every door stays reachable.
         lines = [
             LineString([(b.nodes[a].x, b.nodes[a].y), (b.nodes[z].x, b.nodes[z].y)])
             for a, z in pairs
         ]
         inside = list(shapely.within(lines, outline.buffer(INSIDE_SLACK_M)))
+    linked: set[int] = set()
     for (a, z), ok in zip(pairs, inside, strict=True):
-        if not ok and centre not in (a, z):
-            continue
-        na, nz = b.nodes[a], b.nodes[z]
-        d = math.hypot(na.x - nz.x, na.y - nz.y)
-        info = EdgeInfo(d, unit_id=unit_id)
-        b.add_edge(a, z, d, free, info)
-        b.add_edge(z, a, d, free, info)
+        if ok:
+            _link(b, a, z, unit_id, free)
+            linked.update((a, z))
+    for node in nodes:
+        # A door the walls hide from every other node still reaches the centre.
+        if node not in linked and node != centre:
+            _link(b, centre, node, unit_id, free)
+
+
+def _link(b: _Builder, a: int, z: int, unit_id: str, free: bool) -> None:
+    na, nz = b.nodes[a], b.nodes[z]
+    d = math.hypot(na.x - nz.x, na.y - nz.y)
+    info = EdgeInfo(d, unit_id=unit_id)
+    b.add_edge(a, z, d, free, info)
+    b.add_edge(z, a, d, free, info)
 
 
 def _freeze(b: _Builder) -> RouteGraph:

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Final
 
-import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from edge.maps.errors import NoRouteError, UnknownPlaceError
 from edge.maps.graph import Node, RouteGraph, build_graph
 from edge.maps.i18n import language, level_name, phrase
-from edge.maps.model import Level, Venue, label
+from edge.maps.model import Level, Venue
 
 # Bends sharper than this are a turn; 35 degrees keeps a zig-zag through doors "straight".
 TURN_DEG: Final = 35.0
@@ -139,7 +138,8 @@ class Router:
                 for lv in levels
             ],
             "via": via,
-            "path": [n.feature_id for n in nodes],
+            # Corner waypoints of concave units are no features: drawn, not listed.
+            "path": [n.feature_id for n in nodes if n.kind != "corner"],
             "step_free": route.step_free,
             "points": [[n.level_id, round(n.x, 2), round(n.y, 2)] for n in nodes],
             "steps": self.steps(route, lang),
@@ -187,16 +187,3 @@ class Router:
             out.append(phrase(lang, turn, d=round(run)))
         out.append(phrase(lang, "arrive", name=venue.name_of(last.feature_id, lang)))
         return out
-
-    def node_xy(self, feature_id: str) -> tuple[str, float, float]:
-        n = self.graph.nodes[self.graph.index[feature_id]]
-        return n.level_id, n.x, n.y
-
-    def unit_label(self, unit_id: str, lang: str) -> str:
-        return label(self.venue.units[unit_id].name, lang)
-
-
-def astar_heuristic_xy(graph: RouteGraph) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Node coordinates for an admissible A* heuristic: every edge costs at least the
-    planar distance it spans, so the straight-line distance never overestimates."""
-    return graph.xy

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
+import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.maps.errors import NoRouteError, UnknownPlaceError
 from edge.maps.i18n import LANGUAGES, level_name
@@ -13,7 +17,7 @@ from edge.maps.load import open_map
 from edge.maps.route import Router
 from edge.maps.shopyaml import load_shop_yaml
 from simulators.bench.route import run as bench_run
-from simulators.venue import write_demo_venue
+from simulators.venue import grid_venue, write_demo_venue
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +193,53 @@ def test_router_agrees_with_networkx_astar_on_generated_venues() -> None:
     # The benchmark raises if any of its random routes differs from networkx's A*.
     result = bench_run(routes=40, levels=2, side=8)
     assert result["nodes"] == 2 * (8 * 8 + 2 * 8 * 7)
+
+
+def test_route_does_not_cut_the_corner_of_an_l_shaped_aisle(tmp_path: Path) -> None:
+    text = """
+levels:
+  - {id: g, ordinal: 0, outline: [[-4, 0], [10, 0], [10, 14], [-4, 14]]}
+units:
+  - {id: west, level: g, rect: [-4, 0, 0, 2]}
+  - {id: ell, level: g, polygon: [[0, 0], [10, 0], [10, 10], [8, 10], [8, 2], [0, 2]]}
+  - {id: north, level: g, rect: [8, 10, 10, 14]}
+openings:
+  - {id: a, level: g, line: [[0, 0.5], [0, 1.5]]}
+  - {id: b, level: g, line: [[8.5, 10], [9.5, 10]]}
+"""
+    router = Router(load_shop_yaml(write(tmp_path, text)))
+    result = router.describe(router.route("west", "north"))
+    assert result["path"][:2] == ["west", "a"]
+    assert result["path"][2:] == ["b", "north"]
+    # Round the inside corner at (8, 2), not the 12.7 m straight line across the wall.
+    assert any(abs(x - 8) < 0.5 and abs(y - 2) < 0.5 for _, x, y in result["points"])
+    inside = math.hypot(8, 1) + math.hypot(1, 8)
+    assert 2 + inside + 2 - 0.01 <= result["length_m"] <= 2 + inside + 2 + 0.5
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    levels=st.integers(1, 3),
+    side=st.integers(2, 6),
+    picks=st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)), min_size=1, max_size=5
+    ),
+)
+def test_routes_are_shortest_and_step_free_never_shorter(
+    levels: int, side: int, picks: list[tuple[int, int]]
+) -> None:
+    venue = grid_venue(levels, side, side)
+    router = Router(venue)
+    graph = nx.DiGraph()
+    graph.add_weighted_edges_from(router.graph.edges())
+    units = sorted(venue.units)
+    for i, j in picks:
+        a, b = units[i % len(units)], units[j % len(units)]
+        route = router.route(a, b)
+        cost = sum(graph[u][v]["weight"] for u, v in itertools.pairwise(route.nodes))
+        best = nx.dijkstra_path_length(graph, router.graph.index[a], router.graph.index[b])
+        assert cost == pytest.approx(best)
+        if venue.units[a].category == venue.units[b].category == "room":
+            free = router.route(a, b, step_free=True)
+            free_cost = sum(graph[u][v]["weight"] for u, v in itertools.pairwise(free.nodes))
+            assert free_cost >= cost - 1e-9
