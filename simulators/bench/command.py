@@ -10,6 +10,7 @@ from typing import Final
 _BENCH_MODULES: Final[tuple[str, ...]] = (
     "simulators.bench.route",
     "simulators.bench.recs",
+    "simulators.bench.ble",
 )
 
 

@@ -1,0 +1,361 @@
+"""The zone engine: a grid Bayes filter over the floor plan, then zones with hysteresis.
+
+Time is an input. Receptions (gateway, id, RSSI, t) are gathered per tick; at the end
+of a tick every tracked device's cell probabilities are moved (a walking-speed blur),
+then weighed by what the gateways heard and did not hear (table look-ups, batched
+with numpy), and the zone with the most probability is compared with the current one:
+it must lead by ``switch_margin`` for ``min_dwell_s`` before the zone changes. The live
+agent (:meth:`PresenceEngine.on_sighting`) and ``ble replay``
+(:meth:`PresenceEngine.feed`) run this same code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from scipy.ndimage import gaussian_filter
+
+from edge.presence.config import PresenceSettings
+from edge.presence.grid import N_RSSI, FloorGrid, RadioTables, rssi_index
+from edge.presence.roster import TOKEN, RosterFilter, Sighting
+
+ENTER: Final = "enter"
+EXIT: Final = "exit"
+DWELL: Final = "dwell"
+GATEWAY_SILENT_S: Final = 10.0  # a gateway that heard nobody this long is not evidence
+_FLOOR: Final = 1e-4  # share of probability spread over the floor each tick: re-acquire
+_HEADINGS: Final = 8  # walking directions, 45 degrees apart
+_TURN: Final = 0.1  # share of walkers turning 45 degrees in a tick
+_SPEED_SPREAD: Final = 0.5  # walking speeds vary: blur a step by half its length
+_MAX_GAP_STEPS: Final = 10  # after a silent gap, walkers have spread over the floor anyway
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneEvent:
+    """Enter, exit or dwell of one id in one zone at ``t``."""
+
+    kind: str
+    t: float
+    id: str
+    zone: str
+    dwell_s: float = 0.0
+    lost: bool = False  # an exit because the id was not heard for ``lost_after_s``
+
+
+@dataclass(slots=True)
+class _Track:
+    row: int
+    zone: int = -1
+    since: float = 0.0
+    candidate: int = -1
+    candidate_since: float = 0.0
+    last_heard: float = 0.0
+    dwell_sent: bool = False
+
+
+class PresenceEngine:
+    """Zone decisions for ids heard by the store's gateways.
+
+    With a ``roster`` filter, events are emitted only for tokens on the roster
+    (presence consent) and store beacons are ignored; without one (replay), for every id.
+    """
+
+    def __init__(self, settings: PresenceSettings, roster: RosterFilter | None = None) -> None:
+        self.settings = settings
+        self.roster = roster
+        self.grid = FloorGrid(settings)
+        self.tables = RadioTables(self.grid, settings)
+        self._gw_index = {name: i for i, name in enumerate(self.grid.gateway_names)}
+        self._n_gw = len(self.grid.gateway_names)
+        self._probs = np.zeros((0, 1 + _HEADINGS, self.grid.n_cells))  # [row, mode, cell]
+        eng = settings.engine
+        self._step_cells = eng.speed_m_s * eng.tick_s / eng.cell_m
+        self._offsets = [
+            (round(self._step_cells * math.sin(a)), round(self._step_cells * math.cos(a)))
+            for a in np.arange(_HEADINGS) * (2 * math.pi / _HEADINGS)
+        ]
+        self._free: list[int] = []
+        self._tracks: dict[str, _Track] = {}
+        self._tick = -1  # index of the open tick
+        self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Sequence[str]]] = []
+        self._gw_last = np.full(self._n_gw, -math.inf)
+        self.late = 0  # receptions older than the open tick: not used
+        self.unknown_gateways: set[str] = set()
+
+    # ----- input -----------------------------------------------------------------------
+
+    def on_sighting(self, gateway: str, sighting: Sighting) -> list[ZoneEvent]:
+        """A kept advertisement from the scan callback (live agent)."""
+        if sighting.kind != TOKEN:
+            return self.advance(sighting.t)
+        return self.on_reception(sighting.t, gateway, sighting.id, sighting.rssi)
+
+    def on_reception(self, t: float, gateway: str, ident: str, rssi: int) -> list[ZoneEvent]:
+        """One reception; returns the events of every tick it closes."""
+        gi = self._gw_index.get(gateway)
+        if gi is None:
+            self.unknown_gateways.add(gateway)
+            return self.advance(t)
+        return self.feed(np.array([t]), np.array([gi]), np.array([0]), np.array([rssi]), [ident])
+
+    def feed(
+        self,
+        t: npt.NDArray[np.float64],
+        gateway: npt.NDArray[np.int64],
+        ident: npt.NDArray[np.int64],
+        rssi: npt.NDArray[np.int64],
+        names: Sequence[str],
+    ) -> list[ZoneEvent]:
+        """A batch of receptions in time order: ``gateway`` indexes ``grid.gateway_names``,
+        ``ident`` indexes ``names``. Returns the events of every tick it closes."""
+        events: list[ZoneEvent] = []
+        if t.size == 0:
+            return events
+        tick_s = self.settings.engine.tick_s
+        ticks = np.floor(t / tick_s).astype(np.int64)
+        if self._tick < 0:
+            self._tick = int(ticks[0])
+        old = ticks < self._tick
+        if old.any():
+            self.late += int(old.sum())
+            keep = ~old
+            t, gateway, ident, rssi, ticks = (
+                t[keep],
+                gateway[keep],
+                ident[keep],
+                rssi[keep],
+                ticks[keep],
+            )
+        starts = np.flatnonzero(np.diff(ticks)) + 1
+        bounds = [0, *starts.tolist(), ticks.size]
+        rows = rssi_index(rssi) + gateway * N_RSSI
+        for a, b in itertools.pairwise(bounds):
+            if a == b:
+                continue
+            tick = int(ticks[a])
+            if tick > self._tick:
+                events.extend(self._close_until(tick))
+            self._pending.append((rows[a:b], ident[a:b], names))
+            self._gw_last[np.unique(gateway[a:b])] = t[b - 1]
+        return events
+
+    def advance(self, now: float) -> list[ZoneEvent]:
+        """Close every tick that ended before ``now`` (call it when nothing is heard)."""
+        tick = math.floor(now / self.settings.engine.tick_s)
+        if self._tick < 0 or tick <= self._tick:
+            return []
+        return self._close_until(tick)
+
+    def forget(self, ident: str) -> None:
+        """Drop everything held about ``ident`` (withdrawal or purge)."""
+        track = self._tracks.pop(ident, None)
+        if track is not None:
+            self._probs[track.row] = 0.0
+            self._free.append(track.row)
+
+    def zone_of(self, ident: str) -> str | None:
+        track = self._tracks.get(ident)
+        if track is None or track.zone < 0:
+            return None
+        return self.grid.zone_names[track.zone]
+
+    @property
+    def tracked(self) -> int:
+        return len(self._tracks)
+
+    def tracked_ids(self) -> list[str]:
+        return list(self._tracks)
+
+    # ----- ticks -----------------------------------------------------------------------
+
+    def _close_until(self, tick: int) -> list[ZoneEvent]:
+        """Process the open tick, let time pass up to ``tick``, open ``tick``."""
+        eng = self.settings.engine
+        end_t = (self._tick + 1) * eng.tick_s
+        events = self._update(end_t)
+        gap = tick - self._tick - 1
+        if gap > 0 and self._tracks:
+            self._move(gap)
+            events.extend(self._expire(tick * eng.tick_s))
+        self._tick = tick
+        return events
+
+    def _update(self, now: float) -> list[ZoneEvent]:
+        pending, self._pending = self._pending, []
+        if self._tracks:
+            self._move(1)
+        if not pending:
+            return self._expire(now)
+        allowed = self._allowed()
+        rows_parts: list[npt.NDArray[np.int64]] = []
+        track_parts: list[npt.NDArray[np.int64]] = []
+        for chunk_rows, chunk_ids, chunk_names in pending:
+            uniq, inverse = np.unique(chunk_ids, return_inverse=True)
+            to_row = np.empty(uniq.size, dtype=np.int64)
+            for j, k in enumerate(uniq.tolist()):
+                name = chunk_names[k]
+                track = self._tracks.get(name)
+                if track is None:
+                    if allowed is not None and name not in allowed:
+                        to_row[j] = -1
+                        continue
+                    track = self._new_track(name)
+                track.last_heard = now
+                to_row[j] = track.row
+            mapped = to_row[inverse]
+            keep = mapped >= 0
+            rows_parts.append(chunk_rows[keep])
+            track_parts.append(mapped[keep])
+        rows = np.concatenate(rows_parts)
+        track_rows = np.concatenate(track_parts)
+        if rows.size:
+            self._weigh(rows, track_rows, now)
+        events = self._decide(now, np.unique(track_rows))
+        events.extend(self._expire(now))
+        return events
+
+    def _allowed(self) -> frozenset[str] | None:
+        if self.roster is None:
+            return None
+        return self.roster._tokens  # same feature, read-only
+
+    def _new_track(self, name: str) -> _Track:
+        if self._free:
+            row = self._free.pop()
+        else:
+            row = self._probs.shape[0]
+            grown = np.zeros((max(8, 2 * row), 1 + _HEADINGS, self.grid.n_cells))
+            grown[:row] = self._probs
+            self._free.extend(range(grown.shape[0] - 1, row, -1))
+            self._probs = grown
+        self._probs[row] = self.grid.prior / (1 + _HEADINGS)
+        track = _Track(row=row)
+        self._tracks[name] = track
+        return track
+
+    def _move(self, ticks: int) -> None:
+        """Time passes: a shopper dwelling at a shelf stays, a walking one keeps heading.
+
+        Modes per cell: dwelling, or walking in one of eight headings. Switching rates
+        come from the mean dwell and walk durations; a walker moves one step along its
+        heading per tick (and may turn a little), so the filter follows a walk without
+        lagging behind it, while a long dwell keeps averaging out fading and shadowing.
+        """
+        active = np.array([tr.row for tr in self._tracks.values()], dtype=np.int64)
+        probs = self._probs[active]
+        for _ in range(min(ticks, _MAX_GAP_STEPS)):
+            probs = self._step(probs)
+        self._probs[active] = probs
+
+    def _step(self, probs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        eng = self.settings.engine
+        start_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_dwell_s)
+        stop_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_walk_s)
+        dwell = probs[:, 0]
+        walk = probs[:, 1:]
+        turned = (1.0 - _TURN) * walk + 0.5 * _TURN * (
+            np.roll(walk, 1, axis=1) + np.roll(walk, -1, axis=1)
+        )
+        src = (1.0 - stop_walk) * turned + (start_walk / _HEADINGS) * dwell[:, None, :]
+        rows = probs.shape[0]
+        levels, height, width = self.grid.shape
+        cube = src.reshape(rows, _HEADINGS, levels, height, width)
+        moved = np.zeros_like(cube)
+        for k, (dy, dx) in enumerate(self._offsets):
+            ys_dst = slice(max(dy, 0), height + min(dy, 0))
+            ys_src = slice(max(-dy, 0), height + min(-dy, 0))
+            xs_dst = slice(max(dx, 0), width + min(dx, 0))
+            xs_src = slice(max(-dx, 0), width + min(-dx, 0))
+            moved[:, k, :, ys_dst, xs_dst] = cube[:, k, :, ys_src, xs_src]
+        sigma = _SPEED_SPREAD * self._step_cells
+        moved = gaussian_filter(moved, sigma=(0, 0, 0, sigma, sigma), mode="nearest", truncate=2.5)
+        new = np.empty_like(probs)
+        new[:, 0] = (1.0 - start_walk) * dwell + stop_walk * walk.sum(axis=1)
+        new[:, 1:] = moved.reshape(src.shape)
+        new *= self.grid.mask
+        new /= new.sum(axis=(1, 2), keepdims=True)
+        return (1.0 - _FLOOR) * new + (_FLOOR / (1 + _HEADINGS)) * self.grid.prior
+
+    def _weigh(
+        self, rows: npt.NDArray[np.int64], track_rows: npt.NDArray[np.int64], now: float
+    ) -> None:
+        """Multiply in the likelihood of what was heard and of which gateways stayed silent."""
+        eng = self.settings.engine
+        gateway = rows // N_RSSI
+        link = track_rows * self._n_gw + gateway
+        uniq, inverse, counts = np.unique(link, return_inverse=True, return_counts=True)
+        # packets of one link in one tick share their shadowing: cap their joint weight
+        weight = eng.evidence_weight * np.minimum(1.0, eng.packets_per_link / counts[inverse])
+        order = np.argsort(track_rows, kind="stable")
+        sorted_rows = track_rows[order]
+        starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+        devs = sorted_rows[starts]
+        contrib = self.tables.heard[rows[order]] * weight[order][:, None]
+        loglik = np.add.reduceat(contrib, starts, axis=0)
+        if eng.miss_weight > 0:
+            alive = self._gw_last >= now - GATEWAY_SILENT_S
+            dev_of_link = uniq // self._n_gw
+            gw_of_link = uniq % self._n_gw
+            pos = np.searchsorted(devs, dev_of_link)
+            heard = np.zeros((devs.size, self._n_gw), dtype=bool)
+            heard[pos, gw_of_link] = True
+            most = np.zeros(devs.size)
+            np.maximum.at(most, pos, counts.astype(np.float64))
+            adverts = np.minimum(most / (1.0 - eng.loss), eng.packets_per_link)
+            silent = (~heard & alive[None, :]).astype(np.float64) * adverts[:, None]
+            loglik += (eng.miss_weight * eng.evidence_weight) * (silent @ self.tables.miss)
+        loglik -= loglik.max(axis=1, keepdims=True)
+        post = self._probs[devs] * np.exp(loglik)[:, None, :]
+        post /= post.sum(axis=(1, 2), keepdims=True)
+        self._probs[devs] = post
+
+    def _decide(self, now: float, rows: npt.NDArray[np.int64]) -> list[ZoneEvent]:
+        eng = self.settings.engine
+        if rows.size == 0:
+            return []
+        probs = self._probs[rows]
+        zone_p = probs.sum(axis=1) @ self.grid.zone_matrix
+        # flaps come from shoppers standing near a boundary, changes from walking ones:
+        # the margin applies in full to a dwelling shopper and not to a walking one
+        margins = (eng.switch_margin * probs[:, 0].sum(axis=1)).tolist()
+        by_row = {tr.row: (name, tr) for name, tr in self._tracks.items()}
+        names = self.grid.zone_names
+        events: list[ZoneEvent] = []
+        for i, row in enumerate(rows.tolist()):
+            name, tr = by_row[row]
+            p = zone_p[i]
+            best = int(p.argmax())
+            if tr.zone < 0:
+                tr.zone, tr.since, tr.candidate = best, now, -1
+                events.append(ZoneEvent(ENTER, now, name, names[best]))
+            elif best != tr.zone and p[best] - p[tr.zone] >= margins[i]:
+                if tr.candidate != best:
+                    tr.candidate, tr.candidate_since = best, now
+                if now - tr.candidate_since >= eng.min_dwell_s:
+                    events.append(ZoneEvent(EXIT, now, name, names[tr.zone], now - tr.since))
+                    events.append(ZoneEvent(ENTER, now, name, names[best]))
+                    tr.zone, tr.since, tr.candidate, tr.dwell_sent = best, now, -1, False
+            else:
+                tr.candidate = -1
+            if not tr.dwell_sent and now - tr.since >= eng.dwell_event_s:
+                tr.dwell_sent = True
+                events.append(ZoneEvent(DWELL, now, name, names[tr.zone], now - tr.since))
+        return events
+
+    def _expire(self, now: float) -> list[ZoneEvent]:
+        limit = now - self.settings.engine.lost_after_s
+        gone = [name for name, tr in self._tracks.items() if tr.last_heard < limit]
+        events: list[ZoneEvent] = []
+        for name in gone:
+            tr = self._tracks[name]
+            if tr.zone >= 0:
+                zone = self.grid.zone_names[tr.zone]
+                events.append(ZoneEvent(EXIT, now, name, zone, now - tr.since, lost=True))
+            self.forget(name)
+        return events

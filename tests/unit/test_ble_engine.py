@@ -1,0 +1,139 @@
+"""The zone engine: time as input, zones with hysteresis, events for roster tokens only."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.presence.config import EngineSettings, PresenceSettings
+from edge.presence.engine import DWELL, ENTER, EXIT, PresenceEngine, ZoneEvent
+from edge.presence.roster import BEACON, TOKEN, RosterFilter, Sighting
+from protocol.models import Roster
+
+PREFIX = bytes.fromhex("696e73746f726501")
+TOK = "0011223344556677"
+
+
+def _site(**engine: float) -> PresenceSettings:
+    return PresenceSettings.model_validate(
+        {
+            "gateways": {
+                "gw-a": {"zone": "a", "x": 5.0, "y": 5.0},
+                "gw-b": {"zone": "b", "x": 15.0, "y": 5.0},
+            },
+            "zones": {
+                "a": {"polygon": [[0, 0], [10, 0], [10, 10], [0, 10]]},
+                "b": {"polygon": [[10, 0], [20, 0], [20, 10], [10, 10]]},
+            },
+            "engine": EngineSettings(**engine).model_dump(),
+        }
+    )
+
+
+def _near(engine: PresenceEngine, ident: str, near: str, t0: float, t1: float) -> list[ZoneEvent]:
+    """An id standing next to gateway ``near``: strong there, faint at the other."""
+    events: list[ZoneEvent] = []
+    for i, t in enumerate(np.arange(t0, t1, 0.25).tolist()):
+        strong, faint = -60 - (i % 3), -84 - (i % 4)
+        for gw in ("gw-a", "gw-b"):
+            events += engine.on_reception(t, gw, ident, strong if gw == near else faint)
+    return events
+
+
+def test_a_shopper_is_placed_and_followed_between_zones() -> None:
+    engine = PresenceEngine(_site())
+    events = _near(engine, TOK, "gw-a", 0.0, 20.0)
+    assert [(e.kind, e.zone) for e in events if e.kind == ENTER] == [(ENTER, "a")]
+    events = _near(engine, TOK, "gw-b", 20.0, 40.0)
+    moves = [(e.kind, e.zone) for e in events if e.kind in (ENTER, EXIT)]
+    assert moves == [(EXIT, "a"), (ENTER, "b")]
+    assert engine.zone_of(TOK) == "b"
+    change = next(e for e in events if e.kind == ENTER)
+    assert change.t - 20.0 <= 5.0  # followed within seconds, not minutes
+
+
+def test_events_only_for_tokens_on_the_roster() -> None:
+    roster = RosterFilter(PREFIX)
+    roster.update(Roster(windows=[1], tokens=[TOK]))
+    engine = PresenceEngine(_site(), roster)
+    events = _near(engine, TOK, "gw-a", 0.0, 5.0) + _near(
+        engine, "ffeeddccbbaa9988", "gw-a", 5.0, 10.0
+    )
+    assert {e.id for e in events} == {TOK}
+    assert engine.tracked == 1
+    roster.update(Roster(windows=[1], tokens=[]))
+    engine.forget(TOK)
+    assert _near(engine, TOK, "gw-a", 10.0, 15.0) == []
+    assert engine.tracked == 0
+
+
+def test_beacon_sightings_do_not_become_shoppers() -> None:
+    engine = PresenceEngine(_site())
+    for i in range(20):
+        engine.on_sighting("gw-a", Sighting("ibeacon:x:1:1", -60, i * 0.5, BEACON))
+    engine.on_sighting("gw-a", Sighting(TOK, -60, 10.0, TOKEN))
+    engine.advance(12.0)
+    assert engine.tracked == 1
+
+
+def test_dwell_then_exit_when_no_longer_heard() -> None:
+    engine = PresenceEngine(_site(dwell_event_s=10.0, lost_after_s=15.0))
+    events = _near(engine, TOK, "gw-a", 0.0, 12.0)
+    dwell = [e for e in events if e.kind == DWELL]
+    assert len(dwell) == 1
+    assert dwell[0].dwell_s >= 10.0
+    gone = engine.advance(40.0)
+    assert [(e.kind, e.zone, e.lost) for e in gone] == [(EXIT, "a", True)]
+    assert engine.tracked == 0
+
+
+def test_a_silent_gateway_does_not_push_shoppers_away() -> None:
+    engine = PresenceEngine(_site(miss_weight=1.0))
+    # gw-b hears nobody at all (switched off); the shopper stands between both gateways
+    for t in np.arange(0.0, 30.0, 0.25).tolist():
+        engine.on_reception(t, "gw-a", TOK, -75)
+    assert engine.zone_of(TOK) in {"a", "b"}
+    assert engine.unknown_gateways == set()
+
+
+def test_unknown_gateway_and_late_receptions_are_counted_not_fatal() -> None:
+    engine = PresenceEngine(_site())
+    _near(engine, TOK, "gw-a", 0.0, 5.0)
+    engine.on_reception(6.0, "gw-x", TOK, -60)
+    engine.on_reception(1.0, "gw-a", TOK, -60)
+    assert engine.unknown_gateways == {"gw-x"}
+    assert engine.late == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=0.0, max_value=5.0),
+            st.sampled_from(["gw-a", "gw-b"]),
+            st.sampled_from(["id1", "id2"]),
+            st.integers(min_value=-130, max_value=0),
+        ),
+        max_size=80,
+    )
+)
+def test_any_reception_sequence_gives_coherent_events(
+    steps: list[tuple[float, str, str, int]],
+) -> None:
+    engine = PresenceEngine(_site())
+    t = 0.0
+    inside: dict[str, str] = {}
+    events: list[ZoneEvent] = []
+    for dt, gw, ident, rssi in steps:
+        t += dt
+        events += engine.on_reception(t, gw, ident, rssi)
+    events += engine.advance(t + 100.0)
+    for e in events:
+        if e.kind == ENTER:
+            assert e.id not in inside
+            inside[e.id] = e.zone
+        elif e.kind == EXIT:
+            assert inside.pop(e.id) == e.zone
+    assert inside == {}
+    assert engine.tracked == 0
