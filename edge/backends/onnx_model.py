@@ -20,6 +20,7 @@ from edge.errors import EdgeError
 
 MODEL_FORMAT: Final = "instore-recs-v1"  # the graph's inputs and outputs, see simulators/recs_train
 MAX_CONTEXT: Final = 64  # a basket plus some history; more only costs time
+_MASK_FLOOR: Final = -1.0e29  # the graph masks excluded items with -1e30
 _ORT_ERRORS: Final = (
     ort_state.Fail,
     ort_state.InvalidArgument,
@@ -116,6 +117,3 @@ class OnnxModelRunner:
                 break
             out.append((int(i), float(s), ctx_list[a] if a >= 0 else None))
         return out
-
-
-_MASK_FLOOR: Final = -1.0e29  # the graph masks with -1e30
