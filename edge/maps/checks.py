@@ -39,6 +39,8 @@ def geometry_problems(venue: Venue, file_of: Callable[[str], str]) -> list[str]:
             say(place.kind, place.id, f"level {place.level_id!r} does not exist")
         elif place.unit_id not in venue.units:
             say(place.kind, place.id, "is not inside any unit of its level")
+        elif not venue.units[place.unit_id].outline.buffer(TOLERANCE_M).contains(place.point):
+            say(place.kind, place.id, f"lies outside its unit {place.unit_id!r}")
     return problems
 
 

@@ -33,10 +33,14 @@ Lang = Annotated[str | None, Query()]
 StepFree = Annotated[bool, Query()]
 
 
-def map_router(store: StoreMap, prefix: str = "/map") -> APIRouter:
-    """A router serving ``store``'s map page, level SVGs and routes under ``prefix``."""
+def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -> APIRouter:
+    """A router serving ``store``'s map page, level SVGs and routes under ``prefix``.
+    ``here`` is where routes start when a request names no ``from``: a kiosk passes its
+    own kiosk id so that ``/map?to=GTIN`` shows the way from where the shopper stands."""
     router = APIRouter(prefix=prefix, tags=["map"])
     venue = store.venue
+    if here is not None:
+        store.router.resolve(here)  # fail at start-up, not on the first shopper
 
     def find_route(origin: str | None, dest: str | None, step_free: bool) -> Route | None:
         if not origin or not dest:
@@ -66,6 +70,7 @@ def map_router(store: StoreMap, prefix: str = "/map") -> APIRouter:
         step_free: StepFree = False,
     ) -> HTMLResponse:
         code = language(lang)
+        origin = origin or here
         message, status, route = "", 200, None
         try:
             route = find_route(origin, to, step_free)
@@ -120,6 +125,7 @@ def map_router(store: StoreMap, prefix: str = "/map") -> APIRouter:
         lang: Lang = None,
         step_free: StepFree = False,
     ) -> Response:
+        origin = origin or here
         try:
             route = find_route(origin, to, step_free)
             level_id = pick_level(level, route, None)
@@ -135,6 +141,7 @@ def map_router(store: StoreMap, prefix: str = "/map") -> APIRouter:
         lang: Lang = None,
         step_free: StepFree = False,
     ) -> JSONResponse:
+        origin = origin or here
         if not origin or not to:
             return JSONResponse({"error": "give from and to"}, status_code=422)
         try:

@@ -212,3 +212,12 @@ def test_planogram_places_products(pristine: Path) -> None:
     slot = slots[demo_gtins(1)[0]]
     assert slot.unit_id == venue.places[slot.fixture_id].unit_id
     assert slot.shelf == 1
+
+
+def test_anchor_outside_its_unit_is_named(venue_dir: Path) -> None:
+    anchors = features(venue_dir, "anchor")
+    anchors[0]["geometry"] = shift(anchors[0]["geometry"], 0.0002, 0.0)  # about 11 m east
+    save(venue_dir, "anchor", anchors)
+    problems = validate_imdf(venue_dir)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"anchor.geojson: {anchors[0]['id']}: lies outside its unit")

@@ -88,3 +88,13 @@ def test_demo_venue_path_writes_once(tmp_path: Path) -> None:
     assert (again.imdf / "unit.geojson").stat().st_mtime_ns == stamp
     store = open_map(again.imdf)
     assert store.router.route(again.entrance_kiosk, again.upstairs_kiosk).length_m > 0
+
+
+def test_kiosk_router_starts_routes_where_the_kiosk_stands(demo: DemoVenue) -> None:
+    app = FastAPI()
+    app.include_router(map_router(open_map(demo.imdf), here=demo.upstairs_kiosk))
+    body = get(app, "/map/route", {"to": demo.toilets}).json()
+    assert body["path"][0] == demo.upstairs_kiosk
+    assert [lv["ordinal"] for lv in body["levels"]] == [1]
+    page = get(app, "/map", {"to": demo.toilets})
+    assert 'class="here"' in page.text
