@@ -14,6 +14,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.bench.command",
     "simulators.demo",
     "simulators.device",
+    "simulators.privacy_audit",
     "simulators.recs_cli",
     "simulators.venue",
 )

@@ -1,0 +1,493 @@
+"""The privacy audit's simulated store: a real broker, the hub (ingest, consent registry,
+HTTPS consent center), 20 edge agents, shoppers with phones and strangers' phones.
+
+Everything runs in this process except Mosquitto. Shoppers use the phone pages over
+HTTPS; kiosks learn a shopper's pseudonym by redeeming their pairing code; gateways
+keep only advertisements whose token is on the roster (``edge.presence.roster``).
+Every shopper's event data carries their marker string, sealed at the edge.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+import paho.mqtt.client as mqtt
+import uvicorn
+from bleak.backends.scanner import AdvertisementData
+from fastapi import FastAPI
+from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import JsonValue
+
+from edge.agent import EdgeAgent
+from edge.errors import EdgeError
+from edge.outbox import Draft
+from edge.presence.roster import RosterFilter
+from edge.uplink import UplinkSettings
+from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
+from hub.consent.center import consent_router
+from hub.consent.system import ConsentSystem
+from hub.consent.tls import self_signed
+from hub.consent.withdrawal import Propagator
+from hub.enrol import enrol_device
+from hub.service import HubService
+from hub.settings import HubHome, HubSettings
+from protocol.ble_token import service_uuid, tokens_around
+from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
+from protocol.models import Roster
+from protocol.purposes import Purpose
+from protocol.sealing import seal, x25519_public_from_text
+from simulators.errors import SimError
+from simulators.privacy_scan import STRANGER_TAG, Truth
+
+CHAIN_PREFIX: Final = bytes.fromhex("1a2b3c4d5e6f7081")
+STORE: Final = "audit"
+ZONES: Final = ("entrance", "dairy", "bakery", "produce", "checkout")
+# Research opt-in rates (SEED-FINDINGS F7): about a quarter opt in to something;
+# each purpose is then chosen separately, presence and history most often.
+OPT_IN_RATE: Final = 0.25
+PURPOSE_RATES: Final[dict[Purpose, float]] = {
+    Purpose.PRESENCE: 0.6,
+    Purpose.PERSONAL_RECS: 0.5,
+    Purpose.PICKUP_OFFERS: 0.4,  # F3: 40 % want suggestions at pickup
+    Purpose.ANALYTICS: 0.45,
+}
+ADDRESS_ROTATION_S: Final = 4.0  # compressed from the phones' ~15 minutes
+
+
+@dataclass
+class Shopper:
+    name: str
+    marker: str
+    secret: str = ""
+    subject: str | None = None
+    on: dict[Purpose, str] = field(default_factory=dict)  # purpose -> receipt id
+    erased: bool = False
+    ble_key: bytes | None = None
+    address: str = ""
+    address_at: float = 0.0
+    quiet_until: float = 0.0  # no re-grant before the last purge has settled
+    events: int = 0
+
+    @property
+    def cookie(self) -> dict[str, str]:
+        return {"cookie": f"instore_phone={self.secret}"}
+
+
+@dataclass
+class Device:
+    agent: EdgeAgent
+    kind: DeviceKind
+    seal_key: Any
+    filter: RosterFilter | None = None
+    forgotten: set[str] = field(default_factory=set)
+
+
+class AuditStore:
+    """Starts, drives and stops the simulated store under ``root``."""
+
+    def __init__(self, root: Path, *, devices: int, seed: int, keep_key_days: int = 30) -> None:
+        self.root = root
+        self.rng = random.Random(seed)
+        self.n_devices = devices
+        self.keep_key_days = keep_key_days
+        self.home = HubHome(root / "hub")
+        self.truth = Truth()
+        self.messages: list[tuple[float, str, bytes]] = []
+        self.devices: dict[str, Device] = {}
+        self.broker: Mosquitto | None = None
+        self._consent: ConsentSystem | None = None
+        self.service: HubService | None = None
+        self._server: uvicorn.Server | None = None
+        self._threads: list[threading.Thread] = []
+        self._capture: mqtt.Client | None = None
+        self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._sealed: dict[str, list[tuple[str, str, str]]] = {}
+        self.errors: list[str] = []
+
+    # -- start ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+        port = free_port()
+        broker_dir = self.root / "broker"
+        broker_dir.mkdir()
+        # Mosquitto started as root drops to the "mosquitto" user: let it write its
+        # persistence and log here, or there would be no broker files to audit.
+        broker_dir.chmod(0o777)
+        self.broker = Mosquitto(BrokerSettings(data_dir=broker_dir, port=port))
+        self.broker.start()
+        self.home.init(HubSettings(store=STORE, broker=BrokerAddress(port=port)))
+        kiosks = max(1, self.n_devices * 3 // 10)
+        ids = [f"kiosk-{i + 1}" for i in range(kiosks)]
+        ids += [f"gateway-{i + 1}" for i in range(self.n_devices - kiosks)]
+        paths = {}
+        for device in ids:
+            kind = DeviceKind.KIOSK if device.startswith("kiosk") else DeviceKind.GATEWAY
+            paths[device] = enrol_device(self.home, device, kind)
+        self._consent = consent = ConsentSystem(self.home)
+        self.service = HubService(self.home, consent=consent.check, protect=consent.protector)
+        consent.attach(self.service)
+        self.service.start()
+        if not self.service.wait_connected(10):
+            raise SimError("the hub did not connect to the broker")
+        self._start_capture(port)
+        self._start_web()
+        settings = UplinkSettings(linger_s=0.002, ack_timeout_s=3.0)
+        for device, path in paths.items():
+            identity = DeviceIdentity.read(path)
+            agent = EdgeAgent(
+                identity, self.root / "edge" / device / "outbox.db", settings=settings
+            )
+            dev = Device(agent, identity.kind, x25519_public_from_text(identity.hub_seal_key))
+            if identity.kind is DeviceKind.GATEWAY:
+                dev.filter = RosterFilter(CHAIN_PREFIX)
+            agent.on_purge(self._forget(dev))
+            self.devices[device] = dev
+            agent.start()
+        for dev in self.devices.values():
+            if not dev.agent.uplink.wait_connected(10):
+                raise SimError(f"{dev.agent.identity.device} did not connect")
+
+    @staticmethod
+    def _forget(dev: Device) -> Callable[[Sequence[str]], None]:
+        def drop(subjects: Sequence[str]) -> None:
+            dev.forgotten.update(subjects)
+
+        return drop
+
+    def _start_capture(self, port: int) -> None:
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id="privacy-audit-capture",
+            protocol=mqtt.MQTTv5,
+        )
+
+        def on_message(c: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+            payload = bytes(msg.payload)
+            self.messages.append((time.time(), msg.topic, payload))
+            if msg.topic.endswith("/roster") and payload:
+                roster = Roster.from_bytes(payload)
+                for dev in self.devices.values():
+                    if dev.filter is not None:
+                        dev.filter.update(roster)
+
+        client.on_message = on_message
+        client.connect("127.0.0.1", port)
+        client.subscribe("#", qos=1)
+        client.loop_start()
+        self._capture = client
+
+    def _start_web(self) -> None:
+        cert, key = self_signed(self.home, ["127.0.0.1"])
+        app = FastAPI()
+        app.include_router(consent_router(self.consent))
+        port = free_port()
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
+        self._server = uvicorn.Server(config)
+        thread = threading.Thread(target=self._server.run, name="web", daemon=True)
+        thread.start()
+        if not wait_for_port("127.0.0.1", port, 15):
+            raise SimError("the consent center did not start")
+        self._http = httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=str(cert))
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            raise SimError("the consent center is not running")
+        return self._http
+
+    @property
+    def consent(self) -> ConsentSystem:
+        if self._consent is None:
+            raise SimError("the hub is not running")
+        return self._consent
+
+    def propagator(self) -> Propagator:
+        if self.consent.propagator is None:
+            raise SimError("the hub sends no purges")
+        return self.consent.propagator
+
+    # -- phones ---------------------------------------------------------------------------
+
+    def visit(self, shopper: Shopper) -> None:
+        self.http.cookies.clear()  # one client for every phone: each phone sends its own
+        resp = self.http.get("/s/")
+        shopper.secret = resp.cookies["instore_phone"]
+        self.http.cookies.clear()
+
+    def opt_in(self, shopper: Shopper, purposes: list[Purpose], birth_year: int = 1985) -> None:
+        self.http.post("/s/age", data={"birth_year": str(birth_year)}, headers=shopper.cookie)
+        page = self.http.get("/s/pair", headers=shopper.cookie).text
+        code = page.split('data-code="', 1)[1].split('"', 1)[0]
+        shopper.subject = self.consent.pairing.redeem(code)  # the kiosk reads the QR code
+        if shopper.subject is None:
+            raise SimError("a pairing code did not redeem")
+        self.truth.subjects[shopper.subject] = shopper.name
+        for purpose in purposes:
+            self.grant(shopper, purpose)
+
+    def grant(self, shopper: Shopper, purpose: Purpose) -> None:
+        start = time.time()
+        resp = self.http.post(f"/s/consent/{purpose}", json={"on": True}, headers=shopper.cookie)
+        if resp.status_code != 200:
+            raise SimError(f"consent switch refused: {resp.text}")
+        shopper.on[purpose] = resp.json()["receipt"]
+        self.truth.granted.setdefault((shopper.name, str(purpose)), []).append((start, 1e18))
+        if purpose is Purpose.PRESENCE:
+            self.truth.presence_until_purged.setdefault(shopper.name, []).append((start, 1e18))
+            key = self.http.get("/s/ble-key", headers=shopper.cookie).json()["key"]
+            shopper.ble_key = bytes.fromhex(key)
+            for token in tokens_around(shopper.ble_key, time.time(), spread=2).values():
+                self.truth.tokens[token.hex()] = shopper.name
+
+    def withdraw(self, shopper: Shopper, purpose: Purpose) -> float:
+        """Switch ``purpose`` off on the phone page; return ms until every edge purged."""
+        propagator = self.propagator()
+        subject = _subject(shopper)
+        shopper.on.pop(purpose, None)
+        began = time.monotonic()
+        resp = self.http.post(f"/s/consent/{purpose}", json={"on": False}, headers=shopper.cookie)
+        if resp.status_code != 200:
+            raise SimError(f"withdrawal refused: {resp.text}")
+        # Switched off by the time the answer came: anything created later must be refused.
+        _close(self.truth.granted[(shopper.name, str(purpose))], time.time())
+        job = propagator.wait(subject, 10.0)
+        if job is None or job.finished is None:
+            raise SimError("a purge was not acknowledged by every edge within 10 s")
+        if purpose is Purpose.PRESENCE:
+            _close(self.truth.presence_until_purged[shopper.name], time.time())
+        shopper.quiet_until = time.time() + 1.5
+        return (job.finished - began) * 1000.0
+
+    def erase(self, shopper: Shopper) -> dict[str, Any]:
+        shopper.on.clear()
+        shopper.erased = True
+        self.truth.erased.add(shopper.name)
+        headers = shopper.cookie | {"accept": "application/json"}
+        report: dict[str, Any] = self.http.post("/s/erase", headers=headers).json()
+        for spans in (self.truth.granted.get((shopper.name, str(p)), []) for p in Purpose):
+            _close(spans, time.time())
+        self.propagator().wait(_subject(shopper), 10.0)
+        if shopper.name in self.truth.presence_until_purged:
+            _close(self.truth.presence_until_purged[shopper.name], time.time())
+        return report
+
+    # -- edges ----------------------------------------------------------------------------
+
+    def personal(  # noqa: PLR0917 - the fields of one event
+        self,
+        dev: Device,
+        shopper: Shopper,
+        kind: str,
+        purpose: Purpose,
+        ts: float | None,
+        consent: str,
+    ) -> Draft:
+        """A sealed personal event carrying the shopper's marker, made at ``ts`` (or now:
+        after the caller read the shopper's switches, so the time is never earlier)."""
+        ts = time.time() if ts is None else ts
+        subject = _subject(shopper)
+        event_id = uuid.uuid4()
+        shopper.events += 1
+        body: dict[str, JsonValue] = {
+            "zone": self.rng.choice(ZONES),
+            "marker": shopper.marker,
+            "n": shopper.events,
+        }
+        sealed = seal(dev.seal_key, str(event_id), subject, body)
+        with self._lock:
+            self._sealed.setdefault(shopper.name, []).append(
+                (str(event_id), subject, sealed["sealed"])
+            )
+        return Draft(
+            type=kind,
+            ts=ts,
+            subject=subject,
+            purpose=str(purpose),
+            consent=consent,
+            data=sealed,
+            id=event_id,
+        )
+
+    def traffic_tick(self, shoppers: list[Shopper], strangers: list[Shopper], now: float) -> None:
+        """One round of adverts at every gateway and scans at every kiosk."""
+        opted = [s for s in shoppers if s.subject and not s.erased]
+        for name, dev in self.devices.items():
+            drafts: list[Draft] = []
+            if dev.filter is not None:
+                self._gateway_round(dev, dev.filter, opted, strangers, now, drafts)
+            else:
+                self._kiosk_round(dev, opted, now, drafts)
+                drafts.append(Draft(type="scan", ts=now, data={"gtin": "4006381333931"}))
+            if drafts:
+                try:
+                    dev.agent.submit(drafts)
+                except EdgeError as exc:
+                    raise SimError(f"{name}: {exc}") from exc
+
+    def _gateway_round(  # noqa: PLR0917 - one gateway's round and where it writes
+        self,
+        dev: Device,
+        roster: RosterFilter,
+        opted: list[Shopper],
+        strangers: list[Shopper],
+        now: float,
+        drafts: list[Draft],
+    ) -> None:
+        for stranger in self.rng.sample(strangers, min(6, len(strangers))):
+            if now - stranger.address_at > ADDRESS_ROTATION_S:
+                stranger.address = _address(self.rng)
+                stranger.address_at = now
+                self.truth.stranger_addresses.add(stranger.address.encode())
+            payload = STRANGER_TAG + stranger.marker.encode()[3:9]
+            adv = AdvertisementData(None, {0xFFFF: payload}, {}, [], None, -70, ())
+            roster.admit(adv, -70, now, stranger.address)
+        by_token = {}
+        for shopper in self.rng.sample(opted, min(4, len(opted))):
+            if shopper.ble_key is None:
+                continue
+            token = tokens_around(shopper.ble_key, now, spread=0)
+            tok = next(iter(token.values()))
+            by_token[tok.hex()] = shopper
+            adv = AdvertisementData(None, {}, {}, [service_uuid(CHAIN_PREFIX, tok)], None, -60, ())
+            sighting = roster.admit(adv, -60, now, _address(self.rng))
+            if sighting is None or sighting.id not in by_token:
+                continue
+            seen = by_token[sighting.id]
+            receipt = seen.on.get(Purpose.PRESENCE)
+            if seen.subject in dev.forgotten and receipt is None:
+                continue
+            # The gateway trusts the roster: the event goes out even if the phone has just
+            # switched presence off. The hub must refuse it.
+            consent = receipt or "withdrawn-receipt"
+            drafts.append(self.personal(dev, seen, "zone.enter", Purpose.PRESENCE, None, consent))
+            if Purpose.ANALYTICS in seen.on:
+                drafts.append(
+                    self.personal(
+                        dev, seen, "zone.dwell", Purpose.ANALYTICS, None, seen.on[Purpose.ANALYTICS]
+                    )
+                )
+        drafts.append(Draft(type="footfall", ts=now, data={"zone": "entrance", "count": 1}))
+
+    def _kiosk_round(
+        self, dev: Device, opted: list[Shopper], now: float, drafts: list[Draft]
+    ) -> None:
+        for shopper in self.rng.sample(opted, min(3, len(opted))):
+            on = dict(shopper.on)
+            if Purpose.PERSONAL_RECS in on:
+                drafts.append(
+                    self.personal(
+                        dev,
+                        shopper,
+                        "scan.personal",
+                        Purpose.PERSONAL_RECS,
+                        None,
+                        on[Purpose.PERSONAL_RECS],
+                    )
+                )
+            if Purpose.PICKUP_OFFERS in on:
+                drafts.append(
+                    self.personal(
+                        dev,
+                        shopper,
+                        "pickup",
+                        Purpose.PICKUP_OFFERS,
+                        None,
+                        on[Purpose.PICKUP_OFFERS],
+                    )
+                )
+            missing = [p for p in (Purpose.PERSONAL_RECS, Purpose.PICKUP_OFFERS) if p not in on]
+            if missing and self.rng.random() < 0.2:
+                # A buggy kiosk: an event of a purpose the shopper never switched on.
+                purpose = missing[0]
+                kind = "scan.personal" if purpose is Purpose.PERSONAL_RECS else "pickup"
+                draft = self.personal(dev, shopper, kind, purpose, None, "not-a-receipt")
+                self.truth.forbidden_events.add(str(draft.id))
+                drafts.append(draft)
+
+    def late_events(self, shopper: Shopper, purpose: Purpose, created: float) -> None:
+        """Events of a just-withdrawn purpose, created before and after it, sent now."""
+        dev = self.devices[self.rng.choice(list(self.devices))]
+        kind = {
+            Purpose.PRESENCE: "zone.enter",
+            Purpose.PERSONAL_RECS: "scan.personal",
+            Purpose.PICKUP_OFFERS: "pickup",
+            Purpose.ANALYTICS: "zone.dwell",
+        }[purpose]
+        drafts = [
+            self.personal(dev, shopper, kind, purpose, created, "old-receipt"),
+            self.personal(dev, shopper, kind, purpose, time.time(), "old-receipt"),
+        ]
+        for d in drafts:
+            self.truth.forbidden_events.add(str(d.id))
+        dev.agent.submit(drafts)
+
+    def drained(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(d.agent.outbox.depth == 0 for d in self.devices.values()):
+                return True
+            time.sleep(0.1)
+        return False
+
+    # -- stop -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        for dev in self.devices.values():
+            dev.agent.stop()
+        if self._capture is not None:
+            self._capture.loop_stop()
+            self._capture.disconnect()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._http is not None:
+            self._http.close()
+        if self.service is not None:
+            self.service.stop()
+        if self._consent is not None:
+            self._consent.close()
+        if self.broker is not None:
+            self.broker.stop()
+
+    def sealed_of(self, name: str) -> list[tuple[str, str, str]]:
+        return self._sealed.get(name, [])
+
+
+def _subject(shopper: Shopper) -> str:
+    if shopper.subject is None:
+        raise SimError(f"{shopper.name} has not paired, so no edge knows their pseudonym")
+    return shopper.subject
+
+
+def _close(spans: list[tuple[float, float]], at: float) -> None:
+    if spans and spans[-1][1] >= 1e18:
+        spans[-1] = (spans[-1][0], at)
+
+
+def _address(rng: random.Random) -> str:
+    raw = bytearray(rng.randbytes(6))
+    raw[0] = (raw[0] & 0x3F) | 0x40  # a resolvable private address, as phones rotate them
+    return ":".join(f"{b:02X}" for b in raw)
+
+
+def marker(rng: random.Random) -> str:
+    return "MKR" + rng.randbytes(6).hex()
