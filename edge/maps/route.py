@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import dijkstra
 from edge.maps.errors import NoRouteError, UnknownPlaceError
 from edge.maps.graph import Node, RouteGraph, build_graph
 from edge.maps.i18n import language, level_name, phrase
-from edge.maps.model import Level, Venue
+from edge.maps.model import Level, Venue, label
 
 # Bends sharper than this are a turn; 35 degrees keeps a zig-zag through doors "straight".
 TURN_DEG: Final = 35.0
@@ -160,14 +160,25 @@ class Router:
         ]
         heading: float | None = None
         # The first leg, and the first after a connector, has no direction to turn from.
-        run, turn = 0.0, "walk"
+        run, turn, crossed = 0.0, "walk", set[str]()
+
+        def flush() -> None:
+            if run <= 0.5:
+                return
+            aisle = venue.units.get(next(iter(crossed))) if len(crossed) == 1 else None
+            if turn in ("walk", "straight") and aisle and aisle.category == "walkway":
+                name = label(aisle.name, lang)
+                if name:
+                    out.append(phrase(lang, "through", d=round(run), name=name))
+                    return
+            out.append(phrase(lang, turn, d=round(run)))
+
         for a, b in pairwise(route.nodes):
             info = g.info[(a, b)]
             na, nb = g.nodes[a], g.nodes[b]
             if info.connector_id:
-                if run > 0.5:
-                    out.append(phrase(lang, turn, d=round(run)))
-                run, turn, heading = 0.0, "walk", None
+                flush()
+                run, turn, heading, crossed = 0.0, "walk", None, set()
                 kind = venue.connectors[info.connector_id].kind
                 out.append(phrase(lang, kind, level=level_label(venue.levels[nb.level_id], lang)))
                 continue
@@ -177,13 +188,12 @@ class Router:
             new = math.degrees(math.atan2(dy, dx))
             bend = 0.0 if heading is None else (new - heading + 180.0) % 360.0 - 180.0
             if heading is not None and abs(bend) > TURN_DEG:
-                if run > 0.5:
-                    out.append(phrase(lang, turn, d=round(run)))
-                run = 0.0
+                flush()
+                run, crossed = 0.0, set()
                 turn = "back" if abs(bend) > BACK_DEG else ("left" if bend > 0 else "right")
             heading = new
             run += info.length_m
-        if run > 0.5:
-            out.append(phrase(lang, turn, d=round(run)))
+            crossed.add(info.unit_id)
+        flush()
         out.append(phrase(lang, "arrive", name=venue.name_of(last.feature_id, lang)))
         return out
