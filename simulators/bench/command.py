@@ -11,6 +11,7 @@ _BENCH_MODULES: Final[tuple[str, ...]] = (
     "simulators.bench.route",
     "simulators.bench.recs",
     "simulators.bench.ble",
+    "simulators.bench.dashboard",
 )
 
 
