@@ -7,13 +7,20 @@ can be walked back to a line of the file the user wrote.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import yaml
 
 from firmware_configs.errors import ConfigError
+
+# A store config has hundreds of values; this many (aliases expanded) is an attack
+# ("billion laughs") or a mistake, and walking it would hang the validator.
+MAX_VALUES: Final = 100_000
+MAX_BYTES: Final = 4 * 1024 * 1024
 
 
 class YamlSyntaxError(ConfigError):
@@ -110,9 +117,42 @@ def duplicate_keys(doc: YamlDocument) -> list[DuplicateKey]:
     return found
 
 
+def expanded_size(root: yaml.Node) -> int:
+    """How many nodes the tree has with every alias expanded (computed without expanding).
+
+    A recursive alias (a node inside itself) counts as more than any limit."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in _children(node))
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in open_nodes:
+            return sys.maxsize
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def load(path: Path) -> YamlDocument:
     """Read and parse ``path``; raise :class:`YamlSyntaxError` with a line on bad YAML."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise YamlSyntaxError(path, 1, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise YamlSyntaxError(path, 1, "not UTF-8 text") from exc
@@ -123,6 +163,9 @@ def load(path: Path) -> YamlDocument:
         root = loader.get_single_node()
         if root is None:
             raise YamlSyntaxError(path, 1, "the file is empty")
+        if expanded_size(root) > MAX_VALUES:
+            why = f"more than {MAX_VALUES} values once aliases expand, or an alias inside itself"
+            raise YamlSyntaxError(path, 1, why)
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

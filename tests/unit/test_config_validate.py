@@ -7,6 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from firmware_configs.cli import main
 from firmware_configs.not_supported import NOT_SUPPORTED
@@ -225,3 +228,68 @@ def test_missing_file_and_empty_folder(tmp_path: Path, capsys: pytest.CaptureFix
     (tmp_path / "empty").mkdir()
     assert main(["validate", str(tmp_path / "empty")]) == 2
     assert "no YAML files" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kind: kiosk\n"
+        + 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
+        + "".join(
+            f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+            for p, n in zip("abcdef", "bcdefg", strict=True)
+        ),
+        "kind: kiosk\nloop: &x [*x]\n",
+    ],
+)
+def test_alias_bombs_and_loops_are_refused_quickly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    path = _write(tmp_path / "bomb.yaml", text)
+    code, lines = _run(capsys, path)
+    assert code == 1
+    assert lines == [
+        f"{path}:1: yaml: more than 100000 values once aliases expand, or an alias inside itself"
+    ]
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["kiosk", "gateway", "beacons", "store", "hub", "dairy", "demo", "face_id"]),
+)
+_KEYS = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(
+        ["kind", "id", "store", "zone", "camera", "fps", "beacons", "zones", "ibeacon"]
+    ),
+)
+_DATA = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=5)),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.dictionaries(_KEYS, _DATA, max_size=6),
+    kind=st.sampled_from(["kiosk", "gateway", "beacons", "store", "hub", None]),
+)
+def test_any_yaml_mapping_gets_findings_never_an_exception(
+    tmp_path: Path, body: dict[str, object], kind: str | None
+) -> None:
+    if kind is not None:
+        body["kind"] = kind
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
+    report = validate_paths([path])
+    assert report.files == [path]
+    for finding in report.findings:
+        assert finding.line >= 1
+        assert str(finding).startswith(f"{path}:")
