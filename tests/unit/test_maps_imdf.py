@@ -221,3 +221,18 @@ def test_anchor_outside_its_unit_is_named(venue_dir: Path) -> None:
     problems = validate_imdf(venue_dir)
     assert len(problems) == 1
     assert problems[0].startswith(f"anchor.geojson: {anchors[0]['id']}: lies outside its unit")
+
+
+def test_local_projection_is_metres_and_round_trips() -> None:
+    import numpy as np  # noqa: PLC0415
+
+    from edge.maps.geo import LocalProjection  # noqa: PLC0415
+
+    proj = LocalProjection(18.0686, 59.3293)
+    lonlat = np.array([[18.0686, 59.3293], [18.0696, 59.3293], [18.0686, 59.3303]])
+    xy = proj.forward(lonlat)
+    # 0.001 degrees at 59.33 N on the WGS84 ellipsoid: a cos(phi) / sqrt(1 - e2 sin2(phi))
+    # = 56.93 m east; a (1 - e2) / (1 - e2 sin2(phi))^1.5 = 111.40 m north.
+    assert xy[1, 0] == pytest.approx(56.93, abs=0.01)
+    assert xy[2, 1] == pytest.approx(111.40, abs=0.01)
+    assert np.allclose(proj.inverse(xy), lonlat, atol=1e-12)
