@@ -8,9 +8,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from edge.maps.errors import MapError, MapInvalidError, PlanogramError
+from edge.maps.geo import LocalProjection
 from edge.maps.imdf import load_imdf, validate_imdf
 from edge.maps.load import load_venue, validate_map
 from edge.maps.planogram import gtin_is_valid, read_planogram
@@ -224,10 +226,6 @@ def test_anchor_outside_its_unit_is_named(venue_dir: Path) -> None:
 
 
 def test_local_projection_is_metres_and_round_trips() -> None:
-    import numpy as np  # noqa: PLC0415
-
-    from edge.maps.geo import LocalProjection  # noqa: PLC0415
-
     proj = LocalProjection(18.0686, 59.3293)
     lonlat = np.array([[18.0686, 59.3293], [18.0696, 59.3293], [18.0686, 59.3303]])
     xy = proj.forward(lonlat)
