@@ -80,7 +80,8 @@ def conditions(
 
 
 class DeadLetterRate:
-    """New dead letters within a sliding window, from samples of the highest row number."""
+    """New dead letters since the oldest sample still inside the window (samples of the
+    highest dead-letter row number, one per job pass)."""
 
     def __init__(self, window_s: float) -> None:
         self.window_s = window_s
@@ -88,7 +89,7 @@ class DeadLetterRate:
 
     def observe(self, now: float, highest: int) -> int:
         self._samples.append((now, highest))
-        while len(self._samples) > 1 and now - self._samples[1][0] >= self.window_s:
+        while len(self._samples) > 1 and now - self._samples[0][0] > self.window_s:
             self._samples.popleft()
         return highest - self._samples[0][1]
 

@@ -1,0 +1,216 @@
+"""The dashboard app through ASGI: login, CSRF, limits, roles, audit, export, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from hub.dashboard import auth
+from hub.dashboard.auth import Role
+from hub.dashboard.schema import open_writer
+from hub.dashboard.settings import DashboardSettings
+from hub.web import create_app
+
+PASSWORD = "correct horse battery"
+Scenario = Callable[[httpx.AsyncClient], Awaitable[None]]
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[FastAPI]:
+    db = open_writer(tmp_path / "hub.db")
+    for name, role in (("sam", Role.STAFF), ("pia", Role.PRIVACY_OFFICER), ("ada", Role.ADMIN)):
+        auth.add_user(db, name, role, PASSWORD, time.time())
+    db.execute(
+        "INSERT INTO consents(subject, purpose, record_id, granted, at) "
+        "VALUES ('ps_aaaaaaaaaaaaaaaaaaaa', 'analytics', 'cr-1', 1, 1)"
+    )
+    db.close()
+    built = create_app(
+        tmp_path / "hub.db", settings=DashboardSettings(login_failures=3), run_jobs=False
+    )
+    yield built
+    built.state.dashboard.close()
+
+
+def run(app: FastAPI, scenario: Scenario, base: str = "http://hub.test") -> None:
+    async def go() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+            await scenario(client)
+
+    asyncio.run(go())
+
+
+async def login(client: httpx.AsyncClient, name: str, password: str = PASSWORD) -> httpx.Response:
+    page = await client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    return await client.post(
+        "/login", data={"username": name, "password": password, "csrf": token[1], "next": "/"}
+    )
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None
+    return found[1]
+
+
+def test_pages_need_a_login(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        r = await c.get("/analytics")
+        assert r.status_code == 303
+        assert r.headers["location"] == "/login?next=/analytics"
+        assert (await c.get("/api/devices")).status_code == 401
+        assert (await c.get("/live")).status_code == 401
+
+    run(app, scenario)
+
+
+def test_login_sets_a_hardened_cookie_and_opens_the_dashboard(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        r = await login(c, "sam")
+        assert r.status_code == 303
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie
+        assert "samesite=strict" in cookie
+        assert "secure" not in cookie  # plain HTTP in this test
+        page = await c.get("/")
+        assert page.status_code == 200
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+
+    run(app, scenario)
+
+
+def test_behind_tls_the_cookie_is_secure(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        r = await login(c, "sam")
+        assert "secure" in r.headers["set-cookie"].lower()
+
+    run(app, scenario, base="https://hub.test")
+
+
+def test_login_without_the_forms_token_is_refused(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        r = await c.post("/login", data={"username": "sam", "password": PASSWORD, "csrf": "x"})
+        assert r.status_code == 403
+        assert "instore_session" not in c.cookies
+
+    run(app, scenario)
+
+
+def test_repeated_failures_are_rate_limited(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        for _ in range(3):
+            assert (await login(c, "sam", "wrong password!!")).status_code == 401
+        r = await login(c, "sam")  # even the right password waits now
+        assert r.status_code == 429
+        assert int(r.headers["retry-after"]) > 0
+
+    run(app, scenario)
+
+
+def test_staff_are_refused_privacy_and_admin_pages(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "sam")
+        for path in ("/privacy/consents", "/privacy/audit", "/admin/users"):
+            r = await c.get(path)
+            assert r.status_code == 403
+            assert "may not open" in r.text
+
+    run(app, scenario)
+
+
+def test_a_privacy_view_is_audited(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "pia")
+        r = await c.get("/privacy/consents")
+        assert "ps_aaaaaaaaaaaaaaaaaaaa" in r.text
+        audit = await c.get("/privacy/audit")
+        assert "dashboard.view.consent_ledger" in audit.text
+
+    run(app, scenario)
+
+
+def test_the_subject_export_downloads_as_json(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "pia")
+        r = await c.get("/privacy/requests/export?subject=ps_aaaaaaaaaaaaaaaaaaaa")
+        assert r.status_code == 200
+        assert "attachment" in r.headers["content-disposition"]
+        body: dict[str, Any] = r.json()
+        assert body["consents"]["analytics"]["granted"] is True
+        bad = await c.get("/privacy/requests/export?subject=alice@example.com")
+        assert bad.status_code == 422
+
+    run(app, scenario)
+
+
+def test_forms_without_the_session_token_are_refused(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "ada")
+        r = await c.post("/admin/users", data={"name": "eve", "role": "admin", "csrf": "nope"})
+        assert r.status_code == 403
+        page = await c.get("/admin/users")
+        assert "eve" not in page.text
+
+    run(app, scenario)
+
+
+def test_admin_adds_a_user_whose_password_is_shown_once(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "ada")
+        page = await c.get("/admin/users")
+        r = await c.post(
+            "/admin/users", data={"name": "bo", "role": "staff", "csrf": csrf_of(page.text)}
+        )
+        shown = re.search(r'<code id="new-password">([^<]+)</code>', r.text)
+        assert shown is not None
+        again = await c.get("/admin/users")
+        assert shown[1] not in again.text
+        other = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        async with other:
+            assert (await login(other, "bo", shown[1])).status_code == 303
+
+    run(app, scenario)
+
+
+def test_the_last_admin_cannot_be_disabled(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "ada")
+        page = await c.get("/admin/users")
+        r = await c.post("/admin/users/ada/disable", data={"csrf": csrf_of(page.text)})
+        assert "last admin" in r.text
+
+    run(app, scenario)
+
+
+def test_metrics_for_prometheus(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        r = await c.get("/metrics")
+        assert r.status_code == 200
+        for name in (
+            "instore_events_stored_total",
+            "instore_dead_letters_total",
+            "instore_consent_changes_total 1.0",
+            "instore_alarms_open",
+        ):
+            assert name in r.text
+
+    run(app, scenario)
+
+
+def test_next_is_never_an_open_redirect(app: FastAPI) -> None:
+    async def scenario(c: httpx.AsyncClient) -> None:
+        page = await c.get("/login?next=//evil.example/")
+        assert 'name="next" value="/"' in page.text
+
+    run(app, scenario)
