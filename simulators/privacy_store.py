@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import ssl
 import threading
 import time
 import uuid
@@ -207,7 +208,10 @@ class AuditStore:
         thread.start()
         if not wait_for_port("127.0.0.1", port, 15):
             raise SimError("the consent center did not start")
-        self._http = httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=str(cert))
+        self._http = httpx.Client(
+            base_url=f"https://127.0.0.1:{port}",
+            verify=ssl.create_default_context(cafile=str(cert)),
+        )
 
     @property
     def http(self) -> httpx.Client:

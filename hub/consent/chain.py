@@ -120,13 +120,20 @@ def verify(db: sqlite3.Connection, table: str, public: Ed25519PublicKey) -> Chai
     rows = db.execute(f"SELECT n, body, prev, hash, sig FROM {table} ORDER BY n")  # noqa: S608
     for n, body, stored_prev, digest, sig in rows:
         count += 1
-        row = (bytes(stored_prev), bytes(body), bytes(digest))
+        row = (_raw(stored_prev), _raw(body), _raw(digest))
         reason = _fault(n, last_n, prev, *row, sig, public)
         if reason is not None:
             return ChainReport(table, count, False, n, reason, prev.hex())
         prev = bytes(digest)
         last_n = n
     return ChainReport(table, count, True, None, "ok", prev.hex())
+
+
+def _raw(value: object) -> bytes:
+    """A column as bytes, whatever type a tampered row gave it."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()
 
 
 def _fault(  # noqa: PLR0917 - the columns of one row and the walk's state
@@ -146,7 +153,7 @@ def _fault(  # noqa: PLR0917 - the columns of one row and the walk's state
     if link(prev, body) != digest:
         return "its content does not match its hash"
     try:
-        public.verify(base64.b64decode(sig), digest)
+        public.verify(base64.b64decode(str(sig)), digest)
     except (InvalidSignature, ValueError):
         return "its signature is not the hub's"
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,8 +79,8 @@ class ConsentReceipt(BaseModel):
     sensitive: bool = False
     spi_cat: list[str] = Field(default_factory=list, alias="spiCat")
 
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = self.model_dump(by_alias=True, mode="json")
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.model_dump(by_alias=True, mode="json")
         return out
 
 
