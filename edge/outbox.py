@@ -1,10 +1,14 @@
 """The durable outbox: every event is committed here before it is published.
 
 SQLite in WAL mode with ``synchronous=FULL``: what ``append`` returned survives power
-loss. Rows go only when the hub acknowledges them. ``stream`` and ``seq`` survive
-restarts. A purge turns a shopper's rows into tombstones that keep their seq, so the
+loss. Events go only when the hub acknowledges them. ``stream`` and ``seq`` survive
+restarts. A purge turns a shopper's events into tombstones that keep their seq, so the
 stream never has a hole. The outbox is bounded: when full, new events are refused and
 counted; events already accepted are never dropped.
+
+Storage is by *segment*: one row holds the events of one group commit (newline
+separated), so an append of 500 events writes one row, not 500. Personal events are
+also indexed by subject in ``personal``, so a purge finds them without a scan.
 """
 
 from __future__ import annotations
@@ -22,20 +26,26 @@ from typing import Any, Final
 import orjson
 
 from edge.errors import OutboxError, OutboxFullError
-from protocol.ids import uuid7
+from protocol.ids import uuid7_texts
 from protocol.purposes import PURGED
 from protocol.timefmt import from_unix, rfc3339_ms
 
 DEFAULT_LIMIT_BYTES: Final = 256 * 1024 * 1024  # a day of a busy kiosk's events, offline
+_SEP: Final = b"\n"  # orjson never writes a raw newline inside a JSON document
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY,
-    subject TEXT,
-    purpose TEXT,
+CREATE TABLE IF NOT EXISTS segments (
+    first_seq INTEGER PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
     body BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS outbox_by_subject ON outbox(subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS personal (
+    seq INTEGER PRIMARY KEY,
+    segment INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    purpose TEXT
+);
+CREATE INDEX IF NOT EXISTS personal_by_subject ON personal(subject);
 """
 
 
@@ -81,28 +91,32 @@ class Outbox:
         self._listeners: list[Callable[[], None]] = []
         # Appends and purges must survive power loss: FULL.
         self._db = _connect(path, "FULL")
-        # Deleting acknowledged rows need not be durable: if a delete is lost, the rows
-        # are sent again and the hub acknowledges the resend without storing it twice.
+        # Deleting acknowledged segments need not be durable: if a delete is lost, the
+        # events are sent again and the hub acknowledges the resend without storing it.
         self._ack_db = _connect(path, "NORMAL")
         try:
             self._db.executescript(_SCHEMA)
-            self.stream, self._next_seq = self._load_meta()
-            row = self._db.execute("SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM outbox")
-            self._depth, self._bytes = row.fetchone()
+            self.stream, self._next_seq, self._acked = self._load_meta()
+            row = self._db.execute(
+                "SELECT COALESCE(MIN(first_seq), 0), COALESCE(SUM(length(body)), 0) FROM segments"
+            ).fetchone()
         except sqlite3.Error as exc:
             raise OutboxError(f"cannot read outbox {path}: {exc}") from exc
+        first, self._bytes = row
+        self._acked = max(self._acked, first - 1)
 
-    def _load_meta(self) -> tuple[str, int]:
+    def _load_meta(self) -> tuple[str, int, int]:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         if "stream" not in meta:
             stream = secrets.token_hex(16)
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany(
-                "INSERT INTO meta(key, value) VALUES (?, ?)", [("stream", stream), ("next", "1")]
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [("stream", stream), ("next", "1"), ("acked", "0")],
             )
             self._db.execute("COMMIT")
-            return stream, 1
-        return meta["stream"], int(meta["next"])
+            return stream, 1, 0
+        return meta["stream"], int(meta["next"]), int(meta.get("acked", "0"))
 
     def on_append(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (from the appending thread) after every commit."""
@@ -110,7 +124,8 @@ class Outbox:
 
     @property
     def depth(self) -> int:
-        return int(self._depth)
+        """Events accepted and not yet acknowledged."""
+        return self._next_seq - 1 - self._acked
 
     @property
     def size_bytes(self) -> int:
@@ -120,6 +135,10 @@ class Outbox:
     def next_seq(self) -> int:
         return self._next_seq
 
+    @property
+    def acknowledged_through(self) -> int:
+        return self._acked
+
     def append(self, drafts: Sequence[Draft]) -> list[Accepted]:
         """Commit ``drafts`` in one transaction (one fsync) and return their ids and seqs.
 
@@ -128,117 +147,159 @@ class Outbox:
         if not drafts:
             return []
         with self._lock:
-            seq = self._next_seq
-            rows: list[tuple[int, str | None, str | None, bytes]] = []
+            first = seq = self._next_seq
+            bodies: list[bytes] = []
+            personal: list[tuple[int, int, str, str | None]] = []
             accepted: list[Accepted] = []
-            size = 0
+            ids = iter(uuid7_texts(int(drafts[0].ts * 1000), len(drafts)))
+            last_ts, ts_text = -1.0, ""
             for draft in drafts:
-                eid = str(draft.id or uuid7(int(draft.ts * 1000)))
-                body = orjson.dumps(
-                    {
-                        "id": eid,
-                        "seq": seq,
-                        "ts": rfc3339_ms(from_unix(draft.ts)),
-                        "type": draft.type,
-                        "purpose": draft.purpose,
-                        "subject": draft.subject,
-                        "consent": draft.consent,
-                        "data": draft.data,
-                    }
+                # A fresh id per event; a group shares the first draft's millisecond.
+                eid = str(draft.id) if draft.id else next(ids)
+                if draft.ts != last_ts:  # a group shares its time: format it once
+                    last_ts, ts_text = draft.ts, rfc3339_ms(from_unix(draft.ts))
+                bodies.append(
+                    orjson.dumps(
+                        {
+                            "id": eid,
+                            "seq": seq,
+                            "ts": ts_text,
+                            "type": draft.type,
+                            "purpose": draft.purpose,
+                            "subject": draft.subject,
+                            "consent": draft.consent,
+                            "data": draft.data,
+                        }
+                    )
                 )
-                rows.append((seq, draft.subject, draft.purpose, body))
+                if draft.subject is not None:
+                    personal.append((seq, first, draft.subject, draft.purpose))
                 accepted.append(Accepted(eid, seq))
-                size += len(body)
                 seq += 1
-            if self._bytes + size > self.limit_bytes:
+            body = _SEP.join(bodies)
+            if self._bytes + len(body) > self.limit_bytes:
                 self.refused += len(drafts)
                 raise OutboxFullError(self.limit_bytes)
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany(
-                    "INSERT INTO outbox(seq, subject, purpose, body) VALUES (?, ?, ?, ?)", rows
+                self._db.execute(
+                    "INSERT INTO segments(first_seq, last_seq, body) VALUES (?, ?, ?)",
+                    (first, seq - 1, body),
                 )
+                if personal:
+                    self._db.executemany(
+                        "INSERT INTO personal(seq, segment, subject, purpose) VALUES (?,?,?,?)",
+                        personal,
+                    )
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'next'", (str(seq),))
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._rollback()
+                self._rollback(self._db)
                 raise OutboxError(f"cannot commit to outbox: {exc}") from exc
             self._next_seq = seq
-            self._depth += len(rows)
-            self._bytes += size
+            self._bytes += len(body)
         for listener in self._listeners:
             listener()
         return accepted
 
-    def _rollback(self) -> None:
+    @staticmethod
+    def _rollback(db: sqlite3.Connection) -> None:
         with contextlib.suppress(sqlite3.Error):  # nothing was begun
-            self._db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
 
     def read(self, after_seq: int, max_events: int, max_bytes: int) -> list[tuple[int, bytes]]:
-        """Rows with seq > ``after_seq`` in order: at most ``max_events`` and about
-        ``max_bytes`` (always at least one row if any is waiting)."""
+        """Events with seq > ``after_seq`` in order: at most ``max_events`` and about
+        ``max_bytes`` (always at least one event if any is waiting)."""
+        after = max(after_seq, self._acked)
+        out: list[tuple[int, bytes]] = []
+        total = 0
         try:
             cur = self._ack_db.execute(
-                "SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after_seq, max_events),
+                "SELECT first_seq, body FROM segments WHERE last_seq > ? ORDER BY first_seq",
+                (after,),
             )
-            out: list[tuple[int, bytes]] = []
-            total = 0
-            for seq, body in cur:
-                total += len(body)
-                if out and total > max_bytes:
-                    break
-                out.append((seq, body))
+            for first, body in cur:
+                for offset, event in enumerate(body.split(_SEP)):
+                    seq = first + offset
+                    if seq <= after:
+                        continue
+                    total += len(event)
+                    if out and (total > max_bytes or len(out) >= max_events):
+                        cur.close()
+                        return out
+                    out.append((seq, event))
             cur.close()
         except sqlite3.Error as exc:
             raise OutboxError(f"cannot read outbox: {exc}") from exc
         return out
 
     def acknowledge(self, through_seq: int) -> int:
-        """Delete every row up to ``through_seq``; return how many went."""
+        """Forget every event up to ``through_seq``; return how many that was."""
         with self._lock:
+            through = min(through_seq, self._next_seq - 1)
+            if through <= self._acked:
+                return 0
             try:
-                cur = self._ack_db.execute(
-                    "SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM outbox WHERE seq <= ?",
-                    (through_seq,),
+                self._ack_db.execute("BEGIN IMMEDIATE")
+                size = self._ack_db.execute(
+                    "SELECT COALESCE(SUM(length(body)), 0) FROM segments WHERE last_seq <= ?",
+                    (through,),
+                ).fetchone()[0]
+                self._ack_db.execute("DELETE FROM segments WHERE last_seq <= ?", (through,))
+                self._ack_db.execute("DELETE FROM personal WHERE seq <= ?", (through,))
+                self._ack_db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'acked'", (str(through),)
                 )
-                count, size = cur.fetchone()
-                if count:
-                    self._ack_db.execute("DELETE FROM outbox WHERE seq <= ?", (through_seq,))
+                self._ack_db.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise OutboxError(f"cannot delete acknowledged rows: {exc}") from exc
-            self._depth -= count
+                self._rollback(self._ack_db)
+                raise OutboxError(f"cannot delete acknowledged events: {exc}") from exc
+            gone = through - self._acked
+            self._acked = through
             self._bytes -= size
-        return int(count)
+        return gone
 
     def purge(self, subjects: Iterable[str], purposes: Iterable[str] | None = None) -> int:
         """Replace every buffered event of ``subjects`` (of ``purposes``, or all) with a
         tombstone that keeps its seq, id and time; return how many were replaced."""
         wanted = set(purposes) if purposes is not None else None
+        names = sorted(set(subjects))
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                changed = 0
-                for subject in set(subjects):
-                    rows = self._db.execute(
-                        "SELECT seq, purpose, body FROM outbox WHERE subject = ?", (subject,)
-                    ).fetchall()
-                    for seq, purpose, body in rows:
-                        if wanted is not None and purpose not in wanted:
-                            continue
-                        tomb = _tombstone(body)
-                        self._db.execute(
-                            "UPDATE outbox SET subject = NULL, purpose = NULL, body = ? "
-                            "WHERE seq = ?",
-                            (tomb, seq),
-                        )
-                        self._bytes += len(tomb) - len(body)
-                        changed += 1
+                hits = [
+                    (seq, segment)
+                    for name in names
+                    for seq, segment, purpose in self._db.execute(
+                        "SELECT seq, segment, purpose FROM personal WHERE subject = ?", (name,)
+                    )
+                    if wanted is None or purpose in wanted
+                ]
+                by_segment: dict[int, list[int]] = {}
+                for seq, segment in hits:
+                    by_segment.setdefault(segment, []).append(seq)
+                for first, seqs in by_segment.items():
+                    row = self._db.execute(
+                        "SELECT body FROM segments WHERE first_seq = ?", (first,)
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    events = row[0].split(_SEP)
+                    for seq in seqs:
+                        events[seq - first] = _tombstone(events[seq - first])
+                    body = _SEP.join(events)
+                    self._db.execute(
+                        "UPDATE segments SET body = ? WHERE first_seq = ?", (body, first)
+                    )
+                    self._bytes += len(body) - len(row[0])
+                self._db.executemany(
+                    "DELETE FROM personal WHERE seq = ?", [(seq,) for seq, _ in hits]
+                )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._rollback()
+                self._rollback(self._db)
                 raise OutboxError(f"cannot purge: {exc}") from exc
-        return changed
+        return len(hits)
 
     def close(self) -> None:
         with self._lock:
@@ -260,3 +321,14 @@ def _tombstone(body: bytes) -> bytes:
             "data": None,
         }
     )
+
+
+def pending_events(path: Path) -> int:
+    """Events accepted and not yet acknowledged in the outbox at ``path``, read without
+    opening it for writing (for tools watching a running agent); 0 if it has none yet."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error:
+        return 0
+    return int(meta.get("next", "1")) - 1 - int(meta.get("acked", "0"))

@@ -55,7 +55,7 @@ class BatchChecker:
         self._max_bytes = max_bytes
         self._pubkeys: dict[str, Any] = {}
 
-    def check(self, topic: str, payload: bytes, sig: str | None) -> CheckedBatch:  # noqa: PLR0911
+    def check(self, topic: str, payload: bytes, sig: str | None) -> CheckedBatch:  # noqa: PLR0911, PLR0912
         """Every early return is one reason a whole batch is dead-lettered."""
         try:
             parsed = Topic.parse(topic)
@@ -90,8 +90,12 @@ class BatchChecker:
             return _rejected("bad batch", "events must be a non-empty list", device)
         checked = CheckedBatch(device, header.stream)
         events = self._fast_path(raw_events, header.v)
-        for i, raw in enumerate(raw_events):
-            self._check_event(checked, raw, header.v, events[i] if events else None)
+        if events is None:
+            for raw in raw_events:
+                self._check_event(checked, raw, header.v)
+        else:
+            for raw, event in zip(raw_events, events, strict=True):
+                self._accept(checked, raw, event)
         return checked
 
     def _public_key(self, text: str) -> Any:
@@ -110,43 +114,58 @@ class BatchChecker:
         except ValidationError:
             return None
 
-    def _check_event(self, checked: CheckedBatch, raw: Any, v: int, event: Event | None) -> None:
-        seq = raw.get("seq") if isinstance(raw, dict) else None
-        known_seq = seq if isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1 else None
-        raw_id = raw.get("id") if isinstance(raw, dict) else None
-        event_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None
-        digest = content_hash(raw)
-
-        def dead(reason: str, detail: str) -> None:
+    def _check_event(self, checked: CheckedBatch, raw: Any, v: int) -> None:
+        """The slow path: one event of a batch that did not validate as a whole."""
+        try:
+            event = decode_event(raw, v)
+        except WireFormatError as exc:
+            seq = raw.get("seq") if isinstance(raw, dict) else None
+            known = seq if isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1 else None
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
             checked.dead.append(
                 DeadLetter(
-                    reason, detail, checked.device, checked.stream, known_seq, digest, event_id
+                    "bad event",
+                    exc.reason,
+                    checked.device,
+                    checked.stream,
+                    known,
+                    content_hash(raw),
+                    raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None,
                 )
             )
+            return
+        self._accept(checked, raw, event)
 
-        if event is None:
-            try:
-                event = decode_event(raw, v)
-            except WireFormatError as exc:
-                dead("bad event", exc.reason)
-                return
-        personal = event.subject is not None and event.purpose is not None
-        if personal and not self._consent(event.subject or "", event.purpose or ""):
+    def _accept(self, checked: CheckedBatch, raw: Any, event: Event) -> None:
+        """A valid event: stored, unless it is personal and its purpose has no consent."""
+        digest = content_hash(raw)
+        subject, purpose = event.subject, event.purpose
+        if subject is not None and purpose is not None and not self._consent(subject, purpose):
             # Nothing of the event is kept: no subject, no data.
-            dead("no consent", f"no consent on record for {event.purpose}")
+            checked.dead.append(
+                DeadLetter(
+                    "no consent",
+                    f"no consent on record for {purpose}",
+                    checked.device,
+                    checked.stream,
+                    event.seq,
+                    digest,
+                    raw["id"],
+                )
+            )
             return
         checked.rows.append(
             EventRow(
-                seq=event.seq,
-                id=str(event.id),
-                ts=raw["ts"] if v == SCHEMA_VERSION else event.model_dump(mode="json")["ts"],
-                type=event.type,
-                purpose=event.purpose,
-                subject=event.subject,
-                consent=event.consent,
-                hash=digest,
-                data=self._protect(event),
-                tombstone=event.type == PURGED,
+                event.seq,
+                raw["id"],
+                event.ts.timestamp(),
+                event.type,
+                purpose,
+                subject,
+                event.consent,
+                digest,
+                self._protect(event),
+                event.type == PURGED,
             )
         )
 

@@ -27,12 +27,19 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         counters TEXT,
         events_stored INTEGER NOT NULL DEFAULT 0
     );
-    CREATE TABLE events (
+    CREATE TABLE streams (
+        n INTEGER PRIMARY KEY,
         device TEXT NOT NULL,
         stream TEXT NOT NULL,
+        through_seq INTEGER NOT NULL,
+        UNIQUE (device, stream)
+    );
+    CREATE TABLE events (
+        stream_n INTEGER NOT NULL REFERENCES streams(n),
         seq INTEGER NOT NULL,
+        device TEXT NOT NULL,
         id TEXT NOT NULL,
-        ts TEXT NOT NULL,
+        ts REAL NOT NULL,
         type TEXT NOT NULL,
         purpose TEXT,
         subject TEXT,
@@ -40,7 +47,7 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         hash BLOB NOT NULL,
         data BLOB,
         received REAL NOT NULL,
-        PRIMARY KEY (device, stream, seq)
+        PRIMARY KEY (stream_n, seq)
     ) WITHOUT ROWID;
     CREATE INDEX events_by_subject ON events(subject) WHERE subject IS NOT NULL;
     CREATE TABLE dead_letters (
@@ -56,12 +63,6 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         detail TEXT NOT NULL
     );
     CREATE INDEX dead_letters_by_key ON dead_letters(device, stream, seq) WHERE settles = 1;
-    CREATE TABLE streams (
-        device TEXT NOT NULL,
-        stream TEXT NOT NULL,
-        through_seq INTEGER NOT NULL,
-        PRIMARY KEY (device, stream)
-    ) WITHOUT ROWID;
     CREATE TABLE consents (
         subject TEXT NOT NULL,
         purpose TEXT NOT NULL,

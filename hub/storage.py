@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from hub.errors import StorageError
 from hub.migrations import migrate
@@ -23,11 +23,12 @@ from hub.migrations import migrate
 StreamKey = tuple[str, str]  # (device, stream)
 
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
+class EventRow(NamedTuple):
+    """One event as stored (a tuple: ingest makes tens of thousands a second)."""
+
     seq: int
     id: str
-    ts: str
+    ts: float  # unix seconds
     type: str
     purpose: str | None
     subject: str | None
@@ -76,6 +77,7 @@ class EventStore(Protocol):
 
 @dataclass(slots=True)
 class _Stream:
+    n: int  # the stream's row in ``streams``: events refer to it by this number
     through: int
     above: set[int]
 
@@ -144,28 +146,33 @@ class SqliteEventStore:
         state = self._streams.get(key)
         if state is None:
             row = self._db.execute(
-                "SELECT through_seq FROM streams WHERE device = ? AND stream = ?", key
+                "SELECT n, through_seq FROM streams WHERE device = ? AND stream = ?", key
             ).fetchone()
-            through = row[0] if row else 0
+            if row is None:
+                cur = self._db.execute(
+                    "INSERT INTO streams(device, stream, through_seq) VALUES (?, ?, 0)", key
+                )
+                row = (cur.lastrowid, 0)
+            n, through = row
             above = {
                 r[0]
                 for r in self._db.execute(
-                    "SELECT seq FROM events WHERE device = ? AND stream = ? AND seq > ? "
+                    "SELECT seq FROM events WHERE stream_n = ? AND seq > ? "
                     "UNION SELECT seq FROM dead_letters WHERE settles = 1 AND device = ? "
                     "AND stream = ? AND seq > ?",
-                    (*key, through, *key, through),
+                    (n, through, *key, through),
                 )
             }
-            state = _Stream(through, above)
+            state = _Stream(n, through, above)
             self._streams[key] = state
         return state
 
-    def _existing_hash(self, key: StreamKey, seq: int) -> bytes | None:
+    def _existing_hash(self, key: StreamKey, n: int, seq: int) -> bytes | None:
         row = self._db.execute(
-            "SELECT hash FROM events WHERE device = ? AND stream = ? AND seq = ? "
+            "SELECT hash FROM events WHERE stream_n = ? AND seq = ? "
             "UNION ALL SELECT hash FROM dead_letters WHERE settles = 1 AND device = ? "
             "AND stream = ? AND seq = ? LIMIT 1",
-            (*key, seq, *key, seq),
+            (n, seq, *key, seq),
         ).fetchone()
         return row[0] if row else None
 
@@ -223,7 +230,7 @@ class SqliteEventStore:
             touched[key] = state
             for row in batch.rows:
                 if self._is_settled(state, row.seq):
-                    if self._same_or_tombstone(key, row, pending):
+                    if self._same_or_tombstone(key, state.n, row, pending):
                         duplicates += 1
                         continue
                     dead(
@@ -243,9 +250,9 @@ class SqliteEventStore:
                 pending[(batch.device, batch.stream, row.seq)] = row.hash
                 inserts.append(
                     (
-                        batch.device,
-                        batch.stream,
+                        state.n,
                         row.seq,
+                        batch.device,
                         row.id,
                         row.ts,
                         row.type,
@@ -265,7 +272,7 @@ class SqliteEventStore:
                 dead(letter, settles)
         if inserts:
             self._db.executemany(
-                "INSERT INTO events(device, stream, seq, id, ts, type, purpose, subject, "
+                "INSERT INTO events(stream_n, seq, device, id, ts, type, purpose, subject, "
                 "consent, hash, data, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 inserts,
             )
@@ -285,9 +292,8 @@ class SqliteEventStore:
             _advance(state)
             acks[key] = state.through
         self._db.executemany(
-            "INSERT INTO streams(device, stream, through_seq) VALUES (?, ?, ?) "
-            "ON CONFLICT(device, stream) DO UPDATE SET through_seq = excluded.through_seq",
-            [(d, s, t) for (d, s), t in acks.items()],
+            "UPDATE streams SET through_seq = ? WHERE n = ?",
+            [(state.through, state.n) for state in touched.values()],
         )
         if per_device:
             self._db.executemany(
@@ -302,13 +308,13 @@ class SqliteEventStore:
         return seq <= state.through or seq in state.above
 
     def _same_or_tombstone(
-        self, key: StreamKey, row: EventRow, pending: dict[tuple[str, str, int], bytes]
+        self, key: StreamKey, n: int, row: EventRow, pending: dict[tuple[str, str, int], bytes]
     ) -> bool:
         """A resend of a settled seq: the same content, or a tombstone the edge made
         after the hub had the event (the hub already handled that withdrawal)."""
         if row.tombstone:
             return True
-        existing = pending.get((*key, row.seq)) or self._existing_hash(key, row.seq)
+        existing = pending.get((*key, row.seq)) or self._existing_hash(key, n, row.seq)
         return existing == row.hash
 
     # -- reads used by the pages and the tools ------------------------------------------

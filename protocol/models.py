@@ -78,7 +78,7 @@ class Event(BaseModel):
     purpose: Purpose | None = None
     subject: Pseudonym | None = None
     consent: str | None = Field(default=None, max_length=64)
-    data: dict[str, JsonValue] | None = None
+    data: dict[str, Any] | None = None
 
     @field_serializer("ts")
     def _ts(self, ts: datetime) -> str:
@@ -111,7 +111,7 @@ class Event(BaseModel):
         return self
 
 
-def is_sealed(data: dict[str, JsonValue] | None) -> bool:
+def is_sealed(data: dict[str, Any] | None) -> bool:
     """True if ``data`` has the sealed form ``{"sealed": "<base64url>"}``."""
     return data is not None and set(data) == {"sealed"} and isinstance(data["sealed"], str)
 

@@ -13,10 +13,12 @@ from simulators.errors import SimError
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.bench.command",
     "simulators.demo",
+    "simulators.chaos",
     "simulators.device",
     "simulators.privacy_audit",
     "simulators.recs_cli",
     "simulators.venue",
+    "simulators.ble_world",
 )
 
 

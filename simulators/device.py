@@ -67,7 +67,8 @@ class Generator:
         self.args = args
         self.record = record
         self.rng = random.Random(args.seed)
-        self.produced = 0
+        # A restarted device goes on where its record ends (chaos kills and restarts it).
+        self.produced = _lines(args.record) if args.record else 0
         self.refused = 0
 
     def run(self, stop: threading.Event) -> None:
@@ -102,6 +103,13 @@ class Generator:
                 self.record.write("".join(f"{a.id}\n" for a in accepted))
                 self.record.flush()
             self.produced += len(accepted)
+
+
+def _lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
 
 
 def _device(args: argparse.Namespace) -> int:

@@ -98,6 +98,19 @@ class SimStore:
         self.devices[device] = proc
         return proc
 
+    def kill_hub(self) -> None:
+        """SIGKILL the hub process (no clean shutdown)."""
+        if self.hub is not None:
+            self.hub.kill()
+            self.hub.wait()
+
+    def kill_broker(self) -> Mosquitto:
+        """SIGKILL Mosquitto; the returned broker can be started again on the same port."""
+        if self.broker is None:
+            raise SimError("the broker was never started")
+        self.broker.kill()
+        return self.broker
+
     @property
     def dashboard_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/"

@@ -1,0 +1,200 @@
+"""``instore-sim bench ingest``: durable end-to-end throughput and latency.
+
+Edge outbox commit -> MQTT 5 QoS 1 -> Mosquitto (project config) -> hub commit -> ack
+-> outbox delete, with signatures on and ``synchronous=FULL`` on both sides, every part
+a real process. The same-run baseline is plain per-message QoS 1 through the same
+broker: one paho publisher, one paho subscriber, one event per message, nothing stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from tqdm import tqdm
+
+from protocol.console import say
+from simulators.bench.delivery import count_delivery
+from simulators.errors import SimError
+from simulators.fleet import SimStore
+
+DEVICES: Final = 2  # one per core: the hub and broker share the machine with them
+LATENCY_RATE: Final = 5000  # events/s offered in the latency phase
+LATENCY_SECONDS: Final = 6.0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bench = sub.add_parser("ingest", help="durable end-to-end ingest throughput and latency")
+    bench.add_argument("--events", type=int, default=200_000)
+    bench.add_argument("--baseline-events", type=int, default=20_000)
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--keep", type=Path, help="run in this directory and keep it")
+    bench.set_defaults(handler=_bench)
+
+
+def _wait(procs: list[Any], timeout: float, progress: tqdm[Any] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise SimError("a simulated device did not drain its outbox in time")
+            time.sleep(0.05)
+            if progress is not None:
+                progress.refresh()
+
+
+def _hub_count(db_path: Path) -> int:
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT COALESCE(SUM(events_stored), 0) FROM devices").fetchone()[0])
+
+
+def _head(record: Path) -> str:
+    """The millisecond time of a record's first id (a UUIDv7 carries it in 48 bits)."""
+    with record.open() as f:
+        return f.read(13)
+
+
+def _throughput(store: SimStore, events: int) -> tuple[float, int, int]:
+    per_device = events // DEVICES
+    records = []
+    procs = []
+    start = time.time()
+    for i, device in enumerate(store.device_ids()[:DEVICES]):
+        record = store.root / f"record-{device}.txt"
+        records.append(record)
+        procs.append(
+            store.start_device(
+                device,
+                [
+                    "--bench",
+                    "--rate",
+                    "0",
+                    "--events",
+                    str(per_device),
+                    "--record",
+                    str(record),
+                    "--exit-when-drained",
+                    "--seed",
+                    str(i),
+                ],
+            )
+        )
+    with tqdm(total=per_device * DEVICES, desc="ingest", unit="ev", file=sys.stderr) as bar:
+        while any(p.poll() is None for p in procs):
+            bar.n = _hub_count(store.home.db_path)
+            bar.refresh()
+            time.sleep(0.2)
+            if time.time() - start > 600:
+                raise SimError("ingest did not finish in 10 minutes")
+        bar.n = _hub_count(store.home.db_path)
+        bar.refresh()
+    end = time.time()
+    # Start at the first event's creation (its UUIDv7 time), not at process start-up.
+    first_ms = min(int(_head(r).replace("-", ""), 16) for r in records)
+    elapsed = end - first_ms / 1000
+    delivery = count_delivery(records, store.home.db_path, "bench")
+    for proc in procs:
+        if proc.returncode != 0:
+            raise SimError(f"a simulated device exited with status {proc.returncode}")
+    return per_device * DEVICES / elapsed, delivery.lost, delivery.duplicated
+
+
+def _latency(store: SimStore) -> float:
+    device = store.device_ids()[DEVICES]
+    record = store.root / f"record-{device}.txt"
+    n = int(LATENCY_RATE * LATENCY_SECONDS)
+    proc = store.start_device(
+        device,
+        [
+            "--bench",
+            "--rate",
+            str(LATENCY_RATE),
+            "--events",
+            str(n),
+            "--record",
+            str(record),
+            "--exit-when-drained",
+        ],
+    )
+    _wait([proc], 120)
+    with sqlite3.connect(f"file:{store.home.db_path}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT ts, received FROM events WHERE device = ? ORDER BY seq", (device,)
+        ).fetchall()
+    skip = len(rows) // 10  # the first second: connections and caches warming up
+    lat: list[float] = sorted((received - ts) * 1000 for ts, received in rows[skip:])
+    if not lat:
+        raise SimError("no events reached the hub in the latency phase")
+    return lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+
+
+def _baseline(port: int, n: int) -> float:
+    """Plain per-message QoS 1 through the same broker, nothing stored."""
+    got = threading.Event()
+    received = 0
+    first = [0.0]
+    last = [0.0]
+
+    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        nonlocal received
+        received += 1
+        last[0] = time.monotonic()
+        if received >= n:
+            got.set()
+
+    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-sub", protocol=mqtt.MQTTv5)
+    sub.on_message = on_message
+    sub.connect("127.0.0.1", port)
+    sub.subscribe("bench/baseline", qos=1)
+    sub.loop_start()
+    pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pub", protocol=mqtt.MQTTv5)
+    pub.connect("127.0.0.1", port)
+    pub.loop_start()
+    time.sleep(0.5)
+    body = orjson.dumps({"id": "0" * 36, "seq": 1, "type": "bench", "data": {"body": "x" * 120}})
+    first[0] = time.monotonic()
+    for _ in range(n):
+        pub.publish("bench/baseline", body, qos=1)
+    if not got.wait(300):
+        raise SimError(f"baseline: only {received} of {n} messages arrived")
+    for client in (pub, sub):
+        client.loop_stop()
+        client.disconnect()
+    return n / (last[0] - first[0])
+
+
+def _bench(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="instore-bench-") as tmp:
+        root = args.keep or Path(tmp) / "store"
+        store = SimStore(root, kiosks=DEVICES + 1, gateways=0)
+        try:
+            store.setup()
+            store.start_hub()
+            baseline = _baseline(store.broker_port, args.baseline_events)
+            rate, lost, duplicated = _throughput(store, args.events)
+            p99 = _latency(store)
+        finally:
+            store.stop()
+    result = {
+        "events": args.events // DEVICES * DEVICES,
+        "events_per_s": round(rate),
+        "baseline_events_per_s": round(baseline),
+        "p99_ms_at_5k": round(p99, 1),
+        "lost": lost,
+        "duplicated": duplicated,
+    }
+    say(
+        orjson.dumps(result).decode()
+        if args.json
+        else "\n".join(f"{k}: {v}" for k, v in result.items())
+    )
+    return 0
