@@ -1,0 +1,125 @@
+"""The phone consent center in Chromium: mobile viewport, age check, switches that take
+effect at once, everything held, erase."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Page, sync_playwright
+
+from hub.broker import free_port, wait_for_port
+from hub.consent.center import consent_router
+from hub.consent.system import ConsentSystem
+from hub.consent.tls import self_signed
+from hub.settings import HubHome, HubSettings
+from hub.storage import SqliteEventStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, ConsentSystem]]:
+    home = HubHome(tmp_path / "hub")
+    home.init(HubSettings(store="demo"))
+    SqliteEventStore(home.db_path).close()
+    system = ConsentSystem(home)
+    app = FastAPI()
+    app.include_router(consent_router(system))
+    cert, key = self_signed(home, ["127.0.0.1"])
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert wait_for_port("127.0.0.1", port, 15)
+    yield f"https://127.0.0.1:{port}", system
+    server.should_exit = True
+    thread.join(10)
+    system.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+            ignore_https_errors=True,
+            locale="fi-FI",
+        )
+        yield context.new_page()
+        browser.close()
+
+
+def _subject(page: Page, system: ConsentSystem) -> str:
+    cookie = next(c for c in page.context.cookies() if c["name"] == "instore_phone")
+    return system.registry.keys.pseudonym(cookie["value"])
+
+
+def test_switch_takes_effect_at_once_on_a_phone(
+    served: tuple[str, ConsentSystem], page: Page
+) -> None:
+    base, system = served
+    page.goto(f"{base}/s/")
+    assert page.locator("html").get_attribute("lang") == "fi"  # from the phone's locale
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    switch = page.locator("input[data-purpose=presence]")
+    assert switch.is_disabled()  # no consent before the age check
+    page.fill("input[name=birth_year]", "1988")
+    page.click("#age-form button")
+    page.wait_for_url(f"{base}/s/")
+    subject = _subject(page, system)
+    switch = page.locator("input[data-purpose=presence]")
+    switch.check()
+    label = page.locator("#purpose-presence .state")
+    label.filter(has_text="Päällä").wait_for()
+    assert system.check(subject, "presence")
+    switch.uncheck()
+    label.filter(has_text="Pois").wait_for()
+    deadline = time.monotonic() + 5
+    while system.check(subject, "presence") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not system.check(subject, "presence")
+
+
+def test_everything_held_and_erase(served: tuple[str, ConsentSystem], page: Page) -> None:
+    base, system = served
+    page.goto(f"{base}/s/?lang=en")
+    page.fill("input[name=birth_year]", "1975")
+    page.click("#age-form button")
+    page.locator("input[data-purpose=analytics]").check()
+    page.locator("#purpose-analytics .state").filter(has_text="On").wait_for()
+    page.goto(f"{base}/s/me")
+    assert "Everything we hold about you" in page.content()
+    assert page.locator("a[download]").get_attribute("href") == "/s/me.json"
+    subject = _subject(page, system)
+    page.click("#erase-form button")
+    page.locator("#erased").wait_for()
+    assert "key was destroyed" in page.locator("#erased").inner_text()
+    assert not system.check(subject, "analytics")
