@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import Final
 
 from hub.dashboard.groups import Cell
 from hub.dashboard.settings import DashboardSettings
+
+TOP_PRODUCTS: Final = 6  # lines a chart can carry and still be read
+OTHER: Final = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +35,23 @@ def hours_back(now: float, hours: int) -> list[int]:
     return [last - 3600 * i for i in range(hours - 1, -1, -1)]
 
 
-def scans_per_product(db: sqlite3.Connection, now: float, hours: int = 24) -> Series:
+def scans_per_product(
+    db: sqlite3.Connection, now: float, hours: int = 24, top: int = TOP_PRODUCTS
+) -> Series:
+    """Scans per hour of the ``top`` most scanned products; the rest summed as "other"."""
     times = hours_back(now, hours)
     rows = db.execute(
         "SELECT hour, gtin, n FROM roll_scans WHERE hour >= ?", (times[0],)
     ).fetchall()
-    return _series(rows, times)
+    totals: dict[str, int] = {}
+    for _, gtin, n in rows:
+        totals[gtin] = totals.get(gtin, 0) + n
+    keep = set(sorted(totals, key=lambda g: (-totals[g], g))[:top])
+    merged: dict[tuple[int, str], float] = {}
+    for hour, gtin, n in rows:
+        key = (hour, gtin if gtin in keep else OTHER)
+        merged[key] = merged.get(key, 0) + n
+    return _series([(h, g, n) for (h, g), n in merged.items()], times)
 
 
 def footfall_per_zone(db: sqlite3.Connection, now: float, hours: int = 24) -> Series:

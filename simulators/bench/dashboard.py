@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import secrets
 import sqlite3
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from hub.consent.shredding import encrypt
 from hub.consent.system import ConsentSystem
 from hub.dashboard import auth
 from hub.dashboard.schema import open_writer
+from hub.settings import HubHome
 from hub.storage import CheckedBatch, EventRow, SqliteEventStore
 from protocol.console import say
 from protocol.ids import uuid7_texts
@@ -82,6 +84,7 @@ def fill_events(
     *,
     personal: PersonalData = plain_personal,
     span_s: float = 86_400.0,
+    personal_share: float = PERSONAL_SHARE,
     seed: int = 0,
     progress: bool = False,
 ) -> int:
@@ -109,7 +112,7 @@ def fill_events(
             for i in range(count):
                 ts = first_ts + span_s * i / per_device
                 seqs[device] += 1
-                rows.append(_row(rng, kind, seqs[device], ids[i], ts, personal))
+                rows.append(_row(rng, kind, seqs[device], ids[i], ts, personal, personal_share))
             batches.append(CheckedBatch(device, streams[device], rows=rows))
         result = store.commit_group(batches)
         stored += result.stored
@@ -119,18 +122,24 @@ def fill_events(
 
 
 def _row(  # noqa: PLR0917 - one generated event
-    rng: random.Random, kind: str, seq: int, event_id: str, ts: float, personal: PersonalData
+    rng: random.Random,
+    kind: str,
+    seq: int,
+    event_id: str,
+    ts: float,
+    personal: PersonalData,
+    share: float,
 ) -> EventRow:
     digest = seq.to_bytes(8, "big") + rng.randbytes(8)
     if kind == "kiosk":
         data = {"gtin": rng.choice(GTINS), "format": "EAN13"}
         return EventRow(seq, event_id, ts, "scan", None, None, None, digest, orjson.dumps(data))
     roll = rng.random()
-    if roll < PERSONAL_SHARE:
+    if roll < share:
         subject = shopper(rng.randrange(SHOPPERS))
         zone = rng.choice(ZONES)
         body: dict[str, Any]
-        if roll < PERSONAL_SHARE / 2:
+        if roll < share / 2:
             kind_name, body = "zone.enter", {"zone": zone}
         else:
             kind_name, body = "zone.dwell", {"zone": zone, "dwell_s": rng.uniform(20, 600)}
@@ -138,7 +147,7 @@ def _row(  # noqa: PLR0917 - one generated event
         return EventRow(
             seq, event_id, ts, kind_name, "analytics", subject, f"cr-{subject}", digest, blob
         )
-    if roll < PERSONAL_SHARE + 0.001:
+    if roll < share + 0.001:
         beacon = rng.choice(BEACONS)
         battery = 12.0 if beacon == BEACONS[0] else rng.uniform(60, 100)
         health: dict[str, Any] = {"beacon": beacon, "battery_pct": battery}
@@ -159,12 +168,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench.set_defaults(handler=_bench)
 
 
-def _prepare(store: SimStore, events: int) -> dict[str, str]:
-    """Fill the hub database, consents and users before the hub starts; return passwords."""
-    consent = ConsentSystem(store.home)
-    now = time.time()
+def prefill(
+    home: HubHome,
+    devices: Sequence[tuple[str, str]],
+    events: int,
+    now: float,
+    *,
+    personal_share: float = PERSONAL_SHARE,
+    progress: bool = False,
+) -> int:
+    """Before the hub starts: a consent ledger with grants and withdrawals, and
+    ``events`` events with personal data under shopper keys as the hub keeps it."""
+    consent = ConsentSystem(home)
     try:
-        for i in range(0, SHOPPERS, 3):  # a ledger with grants and withdrawals
+        for i in range(0, SHOPPERS, 3):
             subject = shopper(i)
             consent.registry.confirm_age(subject, 1990, 2026)
             consent.registry.set_consent(subject, "analytics", True, notify=False)
@@ -176,27 +193,45 @@ def _prepare(store: SimStore, events: int) -> dict[str, str]:
             assert key is not None  # noqa: S101 - create=True always gives one
             return encrypt(key, subject, event_id, orjson.dumps(data))
 
-        hub_store = SqliteEventStore(store.home.db_path)
+        hub_store = SqliteEventStore(home.db_path)
         try:
-            devices = [
-                (d, "kiosk" if d.startswith("kiosk") else "gateway")
-                for d in store.device_ids()[DEVICES_SENDING:]
-            ]
-            fill_events(hub_store, devices, events, now, personal=personal, progress=True)
+            return fill_events(
+                hub_store,
+                devices,
+                events,
+                now,
+                personal=personal,
+                personal_share=personal_share,
+                progress=progress,
+            )
         finally:
             hub_store.close()
     finally:
         consent.close()
-    passwords = {"bench-po": auth.Role.PRIVACY_OFFICER, "bench-admin": auth.Role.ADMIN}
+
+
+def add_users(home: HubHome, users: dict[str, auth.Role]) -> dict[str, str]:
+    """Dashboard users with fresh random passwords (returned, never defaults)."""
     out = {}
-    db = open_writer(store.home.db_path)
+    db = open_writer(home.db_path)
     try:
-        for name, role in passwords.items():
-            out[name] = f"bench-{random.randbytes(12).hex()}"
-            auth.add_user(db, name, role, out[name], now)
+        for name, role in users.items():
+            out[name] = f"pw-{secrets.token_hex(12)}"
+            auth.add_user(db, name, role, out[name], time.time())
     finally:
         db.close()
     return out
+
+
+def _prepare(store: SimStore, events: int) -> dict[str, str]:
+    devices = [
+        (d, "kiosk" if d.startswith("kiosk") else "gateway")
+        for d in store.device_ids()[DEVICES_SENDING:]
+    ]
+    prefill(store.home, devices, events, time.time(), progress=True)
+    return add_users(
+        store.home, {"bench-po": auth.Role.PRIVACY_OFFICER, "bench-admin": auth.Role.ADMIN}
+    )
 
 
 def _scalar(db_path: Path, sql: str) -> int:
