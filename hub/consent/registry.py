@@ -6,7 +6,9 @@ answers :meth:`ConsentRegistry.check` (the hub's ``ConsentCheck``) from memory.
 
 A withdrawal takes effect in memory *before* anything is written: from that instant
 ingest dead-letters the purpose's events. A grant takes effect after its receipt is
-committed. Listeners (the roster and purge propagation) run after the commit.
+committed. Listeners (the roster and purge propagation) hear a withdrawal before its
+receipt is written, so the edges are never kept waiting behind the database, and a grant
+after its commit.
 """
 
 from __future__ import annotations
@@ -143,9 +145,10 @@ class ConsentRegistry:
     ) -> ConsentReceipt:
         """Switch one purpose for one shopper; return the signed receipt of the change.
 
-        Granting needs the age check passed. Withdrawal takes effect before this returns
-        and before its receipt is written. ``notify=False`` leaves telling the edges to the
-        caller (erasure purges every purpose at once).
+        Granting needs the age check passed and takes effect once its receipt is
+        committed. Withdrawal takes effect first, in memory; then listeners are told
+        (roster, purges); then its receipt is written. ``notify=False`` leaves telling
+        the edges to the caller (erasure purges every purpose at once).
         """
         purpose = Purpose(purpose)
         if granted and not self.age_ok(subject):
@@ -160,6 +163,11 @@ class ConsentRegistry:
             self.settings, self.policy_sha256, subject, purpose, granted, at, method, language
         )
         body = receipt.to_json()
+        change = Change(subject, purpose, granted, receipt.consent_receipt_id, at)
+        if notify and not granted:
+            # The purge leaves before the receipt is written: withdrawal is never kept
+            # waiting behind the database (ingest may hold its write lock for a commit).
+            self._tell(change)
         with self.lock:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -190,11 +198,13 @@ class ConsentRegistry:
                 raise ConsentError(f"cannot record the consent change: {exc}") from exc
         if granted:
             self._state[key] = True
-        if notify:
-            change = Change(subject, purpose, granted, receipt.consent_receipt_id, at)
-            for listener in self.listeners:
-                listener(change)
+            if notify:
+                self._tell(change)
         return receipt
+
+    def _tell(self, change: Change) -> None:
+        for listener in self.listeners:
+            listener(change)
 
     def record_id(self, subject: str, purpose: Purpose | str) -> str | None:
         """The id of the receipt a purpose is currently granted under (events carry it)."""

@@ -131,7 +131,7 @@ def test_withdrawal_takes_effect_before_anything_is_written(registry: ConsentReg
     assert seen == [False]
 
 
-def test_listeners_hear_committed_changes(registry: ConsentRegistry) -> None:
+def test_listeners_hear_every_change(registry: ConsentRegistry) -> None:
     heard: list[Change] = []
     registry.listeners.append(heard.append)
     registry.set_consent(SUBJECT, Purpose.PRESENCE, True)
