@@ -16,10 +16,11 @@ Traces follow DESIGN section 9; :class:`SimulatedBleScanner` implements the same
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -31,7 +32,9 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 from scipy.signal import lfilter
 
+from edge.errors import EdgeInputError
 from edge.ports import DetectionCallback
+from edge.presence.config import PresenceSettings
 from edge.presence.frames import (
     APPLE_COMPANY_ID,
     EDDYSTONE_UUID,
@@ -43,6 +46,8 @@ from edge.presence.frames import (
     uid_bytes,
 )
 from protocol.ble_token import service_uuid, token_for, window_of
+from protocol.models import Roster
+from simulators.errors import SimError
 
 TRACE_KIND: Final = "instore-ble-trace"
 ADDRESS_ROTATION_S: Final = 900.0  # phones rotate their random address about every 15 min
@@ -245,6 +250,7 @@ class Receptions:
     ident: npt.NDArray[np.int64]
     rssi: npt.NDArray[np.int64]
     names: list[str] = field(default_factory=list)
+    ref_offsets_db: FloatArray = field(default_factory=lambda: np.zeros(0))  # per gateway, truth
 
 
 def simulate(
@@ -305,6 +311,7 @@ def simulate(
         np.concatenate([p[2] for p in parts])[order].astype(np.int64),
         np.concatenate([p[3] for p in parts])[order].astype(np.int64),
         names,
+        offsets,
     )
 
 
@@ -513,6 +520,94 @@ class SimulatedBleScanner:
             self._task = None
 
 
-def iter_chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
-    for a in range(0, n, size):
-        yield a, min(n, a + size)
+def simulated_feed(
+    seed: int, gateway: str, seconds: float
+) -> tuple[PresenceSettings, str, Roster, SimulatedBleScanner]:
+    """What ``ble record --simulated`` records: one gateway of the simulated store.
+
+    Six opted-in shoppers (their tokens make the roster), a crowd of strangers and two
+    store beacons, for ``seconds`` (default 5 minutes) of simulated time.
+    """
+    rng = np.random.default_rng(seed)
+    layout = open_plan_store()
+    names = [g.name for g in layout.gateways]
+    if gateway not in names:
+        raise EdgeInputError(
+            f"the simulated store has gateways {', '.join(names)}, not {gateway!r}"
+        )
+    radio = RadioModel()
+    start = 1_767_225_600.0 + 60.0
+    phones = make_phones(
+        rng, layout=layout, radio=radio, count=6, duration=seconds or 300.0, start=start
+    )
+    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
+    beacons = [IBeacon("f7826da6-4fa2-4e98-8024-bc5b71e0893e", 1, i, -59) for i in (1, 2)]
+    settings = PresenceSettings.from_header(layout.header(), beacons=[b.beacon_id for b in beacons])
+    roster = Roster(
+        windows=sorted({window_of(float(t)) for t in rec.t[:1]}), tokens=sorted(rec.names)
+    )
+    prefix = bytes.fromhex(settings.chain_prefix)
+    stream = gateway_stream(rec, names.index(gateway), prefix=prefix, rng=rng, beacons=beacons)
+    return settings, gateway, roster, SimulatedBleScanner(stream)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``instore-sim ble-world``: write a trace and its ground truth."""
+    p = sub.add_parser("ble-world", help="simulate BLE walks: a trace and its ground truth")
+    p.add_argument("--out", type=Path, required=True, help="trace file to write")
+    p.add_argument("--truth", type=Path, required=True, help="ground-truth file to write")
+    p.add_argument(
+        "--walks", type=int, default=2, help="staff calibration walks, one after another"
+    )
+    p.add_argument("--shoppers", type=int, default=0, help="opted-in shoppers walking meanwhile")
+    p.add_argument("--minutes", type=float, default=20.0, help="how long shoppers shop")
+    p.add_argument("--sigma", type=float, default=6.0, help="shadowing sigma, dB")
+    p.add_argument("--correlation-s", type=float, default=6.0, help="shadowing time constant")
+    p.add_argument("--exponent", type=float, default=3.0, help="path-loss exponent")
+    p.add_argument("--loss", type=float, default=0.25, help="packet loss, 0-1")
+    p.add_argument("--hz", type=float, default=4.0, help="advertising rate of every phone")
+    p.add_argument("--no-fading", action="store_true", help="no Rayleigh fading")
+    p.add_argument(
+        "--ref-offset-db", type=float, default=0.0, help="gateways' 1 m power off by +-this"
+    )
+    p.add_argument("--corner-gateways", action="store_true", help="gateways on the walls")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(handler=_world)
+
+
+def _world(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.loss < 1.0 or args.hz <= 0 or args.walks < 0 or args.shoppers < 0:
+        raise SimError("loss is in [0, 1), hz is positive, walks and shoppers are not negative")
+    if args.walks + args.shoppers == 0:
+        raise SimError("nothing to simulate: give --walks or --shoppers")
+    rng = np.random.default_rng(args.seed)
+    layout = open_plan_store(corner_gateways=args.corner_gateways)
+    radio = RadioModel(
+        exponent=args.exponent,
+        sigma_db=args.sigma,
+        correlation_s=args.correlation_s,
+        fading=not args.no_fading,
+        loss=args.loss,
+        ref_offset_db=args.ref_offset_db,
+    )
+    start = 1_767_225_600.0 + 60.0
+    phones: list[Phone] = []
+    t = start
+    for _ in range(args.walks):
+        walk = staff_walk(rng, layout, t)
+        phones.append(Phone(rng.bytes(32), args.hz, walk))
+        t = float(walk.times[-1]) + 30.0
+    if args.shoppers:
+        phones += make_phones(
+            rng, layout=layout, radio=radio, count=args.shoppers,
+            duration=args.minutes * 60.0, start=start, hz=args.hz,
+        )  # fmt: skip
+    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
+    marks = [m for p in phones for m in truth_marks(layout, p.walk, p.token_at)]
+    try:
+        n = write_trace(args.out, layout, rec)
+        write_truth(args.truth, marks)
+    except OSError as exc:
+        raise SimError(f"cannot write: {exc.strerror}") from exc
+    print(f"{args.out}: {n} receptions; {args.truth}: {len(marks)} marks")  # noqa: T201
+    return 0

@@ -73,7 +73,8 @@ class PresenceEngine:
         self.tables = RadioTables(self.grid, settings)
         self._gw_index = {name: i for i, name in enumerate(self.grid.gateway_names)}
         self._n_gw = len(self.grid.gateway_names)
-        self._probs = np.zeros((0, 1 + _HEADINGS, self.grid.n_cells))  # [row, mode, cell]
+        self._probs = np.zeros((0, 1 + _HEADINGS, self.grid.n_cells), dtype=np.float32)
+        self._prior = self.grid.prior.astype(np.float32)  # probs are [row, mode, cell]
         eng = settings.engine
         self._step_cells = eng.speed_m_s * eng.tick_s / eng.cell_m
         self._offsets = [
@@ -230,11 +231,11 @@ class PresenceEngine:
             row = self._free.pop()
         else:
             row = self._probs.shape[0]
-            grown = np.zeros((max(8, 2 * row), 1 + _HEADINGS, self.grid.n_cells))
+            grown = np.zeros((max(8, 2 * row), 1 + _HEADINGS, self.grid.n_cells), dtype=np.float32)
             grown[:row] = self._probs
             self._free.extend(range(grown.shape[0] - 1, row, -1))
             self._probs = grown
-        self._probs[row] = self.grid.prior / (1 + _HEADINGS)
+        self._probs[row] = self._prior / (1 + _HEADINGS)
         track = _Track(row=row)
         self._tracks[name] = track
         return track
@@ -253,7 +254,7 @@ class PresenceEngine:
             probs = self._step(probs)
         self._probs[active] = probs
 
-    def _step(self, probs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def _step(self, probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         eng = self.settings.engine
         start_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_dwell_s)
         stop_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_walk_s)
@@ -280,7 +281,7 @@ class PresenceEngine:
         new[:, 1:] = moved.reshape(src.shape)
         new *= self.grid.mask
         new /= new.sum(axis=(1, 2), keepdims=True)
-        return (1.0 - _FLOOR) * new + (_FLOOR / (1 + _HEADINGS)) * self.grid.prior
+        return np.float32(1.0 - _FLOOR) * new + np.float32(_FLOOR / (1 + _HEADINGS)) * self._prior
 
     def _weigh(
         self, rows: npt.NDArray[np.int64], track_rows: npt.NDArray[np.int64], now: float
@@ -291,7 +292,9 @@ class PresenceEngine:
         link = track_rows * self._n_gw + gateway
         uniq, inverse, counts = np.unique(link, return_inverse=True, return_counts=True)
         # packets of one link in one tick share their shadowing: cap their joint weight
-        weight = eng.evidence_weight * np.minimum(1.0, eng.packets_per_link / counts[inverse])
+        weight = (
+            eng.evidence_weight * np.minimum(1.0, eng.packets_per_link / counts[inverse])
+        ).astype(np.float32)
         order = np.argsort(track_rows, kind="stable")
         sorted_rows = track_rows[order]
         starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
@@ -308,7 +311,7 @@ class PresenceEngine:
             most = np.zeros(devs.size)
             np.maximum.at(most, pos, counts.astype(np.float64))
             adverts = np.minimum(most / (1.0 - eng.loss), eng.packets_per_link)
-            silent = (~heard & alive[None, :]).astype(np.float64) * adverts[:, None]
+            silent = ((~heard & alive[None, :]) * adverts[:, None]).astype(np.float32)
             loglik += (eng.miss_weight * eng.evidence_weight) * (silent @ self.tables.miss)
         loglik -= loglik.max(axis=1, keepdims=True)
         post = self._probs[devs] * np.exp(loglik)[:, None, :]

@@ -26,6 +26,7 @@ LEVEL_HEIGHT_M: Final = 4.0  # one storey
 _OFFSETS: Final = np.arange(-90.0, 50.0, 0.25)  # dB offsets from the path-loss mean
 
 FloatArray = npt.NDArray[np.float64]
+Float32Array = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 
@@ -118,7 +119,7 @@ class RadioTables:
         # P(heard | cell): the packet survives loss and lands above the receiver's floor
         p_above = np.interp(eng.sensitivity_dbm - self.mean_dbm, _OFFSETS, survival)
         p_heard = (1.0 - eng.loss) * p_above
-        self.miss: FloatArray = np.log(np.clip(1.0 - p_heard, 1e-6, 1.0))
+        self.miss: Float32Array = np.log(np.clip(1.0 - p_heard, 1e-6, 1.0)).astype(np.float32)
         floor = eng.outlier_share / (RSSI_MAX - eng.sensitivity_dbm + 1)
         g, n = self.mean_dbm.shape
         heard = np.empty((g, N_RSSI, n))
@@ -127,7 +128,8 @@ class RadioTables:
             dens = np.interp(off, _OFFSETS, pdf, left=0.0, right=0.0)
             cond = dens / np.maximum(p_above[gi][None, :], 1e-9)
             heard[gi] = np.log((1.0 - eng.outlier_share) * cond + floor)
-        self.heard: FloatArray = heard.reshape(g * N_RSSI, n)  # row = g * N_RSSI + rssi index
+        # row = g * N_RSSI + rssi index; float32: the tables are read for every reception
+        self.heard: Float32Array = heard.reshape(g * N_RSSI, n).astype(np.float32)
 
 
 def rssi_index(rssi: npt.NDArray[np.int64] | npt.NDArray[np.float64]) -> IntArray:

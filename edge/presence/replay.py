@@ -70,9 +70,19 @@ def replay(
         gw_map = _gateway_map(reader.gateway_names, engine.grid.gateway_names)
         changes = 0
         last_t = 0.0
+        beacon = np.zeros(0, dtype=bool)
         for chunk in reader.chunks():
+            if beacon.size < len(reader.names):  # store beacons are not shoppers: not zoned
+                beacon = np.array([":" in n for n in reader.names], dtype=bool)
+            keep = ~beacon[chunk.ident]
             for change in changes_of(
-                engine.feed(chunk.t, gw_map[chunk.gateway], chunk.ident, chunk.rssi, reader.names)
+                engine.feed(
+                    chunk.t[keep],
+                    gw_map[chunk.gateway[keep]],
+                    chunk.ident[keep],
+                    chunk.rssi[keep],
+                    reader.names,
+                )
             ):
                 on_change(change)
                 changes += 1
