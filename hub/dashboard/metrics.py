@@ -17,9 +17,10 @@ from hub.dashboard.settings import DashboardSettings
 
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 # Names edges use in their heartbeat counters for what the issue asks to see.
-ADVERTS_DROPPED: Final = ("adverts_dropped", "dropped")
-DECODED: Final = "decoded"
-FRAMES: Final = "frames"
+# edge/presence/live.py reports "ble_dropped"; the others are accepted for other edges.
+ADVERTS_DROPPED: Final = ("ble_dropped", "adverts_dropped", "dropped")
+DECODED: Final = ("scan_decoded", "decoded")  # codes decoded at a kiosk
+FRAMES: Final = ("scan_frames", "frames")  # camera frames looked at
 
 
 class HubCollector(Collector):
@@ -80,8 +81,10 @@ class HubCollector(Collector):
                 if key in d.counters:
                     dropped.add_metric([d.device], d.counters[key])
                     break
-            if d.counters.get(FRAMES):
-                decode.add_metric([d.device], d.counters.get(DECODED, 0) / d.counters[FRAMES])
+            frames = next((d.counters[k] for k in FRAMES if d.counters.get(k)), 0)
+            if frames:
+                decoded = next((d.counters[k] for k in DECODED if k in d.counters), 0)
+                decode.add_metric([d.device], decoded / frames)
         yield from (depth, online, dropped, decode)
         consent = CounterMetricFamily(
             "instore_consent_changes", "Consent records written (grants and withdrawals)"

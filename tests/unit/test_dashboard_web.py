@@ -214,3 +214,23 @@ def test_next_is_never_an_open_redirect(app: FastAPI) -> None:
         assert 'name="next" value="/"' in page.text
 
     run(app, scenario)
+
+
+def test_metrics_carry_edge_counters_per_device(app: FastAPI) -> None:
+    db = open_writer(app.state.dashboard.db_path)
+    db.execute(
+        "INSERT INTO devices(device, store, kind, public_key, enrolled_at, outbox_depth, "
+        "counters) VALUES ('gateway-1', 's', 'gateway', 'k', 0, 7, ?)",
+        ('{"ble_dropped": 42, "scan_frames": 100, "scan_decoded": 25}',),
+    )
+    db.execute("INSERT INTO counters(name, value) VALUES ('dead_letters.no consent', 3)")
+    db.close()
+
+    async def scenario(c: httpx.AsyncClient) -> None:
+        text = (await c.get("/metrics")).text
+        assert 'instore_outbox_depth{device="gateway-1"} 7.0' in text
+        assert 'instore_adverts_dropped_total{device="gateway-1"} 42.0' in text
+        assert 'instore_decode_rate{device="gateway-1"} 0.25' in text
+        assert 'instore_dead_letters_total{reason="no consent"} 3.0' in text
+
+    run(app, scenario)
