@@ -210,6 +210,7 @@ def connected(
         peer.client.connect("127.0.0.1", port, keepalive=30)
     except (ssl.SSLError, ConnectionError):
         peer.refused_by_tls = True
+        peer.client._reset_sockets()
         yield peer
         return
     peer.client.loop_start()
@@ -219,6 +220,9 @@ def connected(
     finally:
         peer.client.disconnect()
         peer.client.loop_stop()
+        # paho closes its wake-up socket pair only in __del__, which a reference cycle can
+        # postpone past the end of the session (a ResourceWarning, an error here).
+        peer.client._reset_sockets()
 
 
 def _ok(peer: Peer) -> bool:
