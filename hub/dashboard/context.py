@@ -41,6 +41,8 @@ class RequestsPort(Protocol):
 
     def export(self, subject: str, actor: str = "shopper") -> dict[str, Any]: ...
 
+    def erase(self, subject: str, actor: str = "shopper") -> Any: ...
+
 
 class Readers:
     """One read-only connection per server thread (WAL readers never block ingest)."""

@@ -124,6 +124,31 @@ def router(dash: Dashboard) -> APIRouter:  # noqa: PLR0915 - one closure per pag
             },
         )
 
+    @r.post("/requests/erase", response_class=HTMLResponse)
+    async def erase(request: Request) -> Response:
+        session = dash.require(request, Area.PRIVACY)
+        form = await dash.check_form(request, session)
+        subject = _subject(form.get("subject"))
+        if subject is None or form.get("confirm", "").strip() != subject:
+            raise HTTPException(
+                status_code=422, detail="Type the pseudonym again to confirm the erasure."
+            )
+        if dash.requests is None:
+            raise HTTPException(
+                status_code=409, detail="Erasure needs the consent package in this hub."
+            )
+        # Audited by the consent package as dsr.erase, with the policy it ran under.
+        report = dash.requests.erase(subject, actor=f"staff:{session.user.name}")
+        return dash.render(
+            "privacy_requests.html",
+            request,
+            session,
+            subject=subject,
+            summary=privacy_data.subject_summary(dash.readers.get(), subject),
+            full_export=True,
+            erased=report.to_json() if hasattr(report, "to_json") else {"subject": subject},
+        )
+
     def audit_rows(before: int | None) -> tuple[list[Any], list[audit.AuditRow]]:
         db = dash.readers.get()
         return privacy_data.chained_audit(db, before), audit.recent(db, privacy_data.PAGE)
