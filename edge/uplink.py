@@ -14,6 +14,7 @@ import queue
 import ssl
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -36,6 +37,7 @@ from protocol.topics import Topic, TopicKind
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S: Final = 15.0  # the hub calls a device offline after 2.5 missed beats
+ANSWERS_KEPT: Final = 256  # commands remembered, so a resend is answered, not rerun
 SESSION_EXPIRY_S: Final = 7 * 24 * 3600  # commands (purges) wait at the broker a week
 
 
@@ -106,6 +108,7 @@ class Uplink:
         self.batches_sent = 0
         self.resends = 0
         self.last_error: str | None = None
+        self._answered: dict[uuid.UUID, CommandAck] = {}
         self._client = self._make_client()
         self._threads: list[threading.Thread] = []
         outbox.on_append(self._wake.set)
@@ -149,6 +152,8 @@ class Uplink:
             self.last_error = f"broker refused connection: {reason}"
             log.warning("%s", self.last_error)
             return
+        # Subscribe before the birth: the hub answers a birth with pending commands.
+        client.subscribe([(self._topic[TopicKind.ACK], 1), (self._topic[TopicKind.CMD], 1)])
         birth = State(
             online=True,
             version=self.version,
@@ -156,7 +161,6 @@ class Uplink:
             stream=self.outbox.stream,
         )
         client.publish(self._topic[TopicKind.STATE], birth.to_bytes(), qos=1, retain=True)
-        client.subscribe([(self._topic[TopicKind.ACK], 1), (self._topic[TopicKind.CMD], 1)])
         self._connected.set()
         self._control.put(("resend", None))
         self._wake.set()
@@ -302,10 +306,16 @@ class Uplink:
         self._inflight = [b for b in self._inflight if b.last > ack.through_seq]
 
     def _run_command(self, command: Command) -> None:
-        if self._on_command is None:
-            answer = CommandAck(id=command.id, status="failed", detail="no command handler")
-        else:
-            answer = self._on_command(command)
+        """Run a command once; a command delivered again is answered again, not rerun."""
+        answer = self._answered.get(command.id)
+        if answer is None:
+            if self._on_command is None:
+                answer = CommandAck(id=command.id, status="failed", detail="no command handler")
+            else:
+                answer = self._on_command(command)
+            self._answered[command.id] = answer
+            while len(self._answered) > ANSWERS_KEPT:
+                self._answered.pop(next(iter(self._answered)))
         self._client.publish(self._topic[TopicKind.CMDACK], answer.to_bytes(), qos=1)
 
     def _heartbeat(self, now: float) -> None:

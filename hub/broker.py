@@ -110,21 +110,22 @@ class Mosquitto:
     def start(self, timeout: float = 10.0) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.conf_path.write_text(self.settings.render())
-        self._proc = subprocess.Popen(  # noqa: S603 - a fixed executable and our own config
-            [self.executable, "-c", str(self.conf_path)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        stderr = self.settings.data_dir / "mosquitto.stderr"
+        with stderr.open("ab") as err:
+            self._proc = subprocess.Popen(  # noqa: S603 - a fixed executable and our own config
+                [self.executable, "-c", str(self.conf_path)],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         if not wait_for_port(self.settings.host, self.settings.port, timeout):
-            err = b""
-            if self._proc.poll() is not None and self._proc.stderr:
-                err = self._proc.stderr.read()
             self.stop()
-            log = self.settings.data_dir / "mosquitto.log"
-            tail = log.read_text()[-500:] if log.exists() else ""
+            tails = [
+                p.read_text(errors="replace")[-400:].strip()
+                for p in (stderr, self.settings.data_dir / "mosquitto.log")
+                if p.exists()
+            ]
             raise BrokerError(
-                f"Mosquitto did not start on port {self.settings.port}: "
-                f"{err.decode(errors='replace').strip()} {tail.strip()}".strip()
+                f"Mosquitto did not start on port {self.settings.port}: {' '.join(tails)}"
             )
 
     def reload(self) -> None:
@@ -148,8 +149,6 @@ class Mosquitto:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-        if self._proc.stderr:
-            self._proc.stderr.close()
         self._proc = None
 
     def __enter__(self) -> Mosquitto:

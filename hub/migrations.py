@@ -83,6 +83,20 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE UNIQUE INDEX alarms_open ON alarms(kind, subject) WHERE cleared IS NULL;
     """,
+    # 2: commands wait here until the device answers (it may never have connected yet)
+    """
+    CREATE TABLE commands (
+        id TEXT PRIMARY KEY,
+        device TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created REAL NOT NULL,
+        sent REAL,
+        answered REAL,
+        status TEXT,
+        detail TEXT
+    );
+    CREATE INDEX commands_pending ON commands(device) WHERE answered IS NULL;
+    """,
 )
 
 

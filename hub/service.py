@@ -26,7 +26,7 @@ from hub import registry
 from hub.errors import HubError
 from hub.ingest import BatchChecker, ConsentCheck, DataProtector, plain_data
 from hub.settings import HubHome
-from hub.storage import CheckedBatch, GroupResult, SqliteEventStore
+from hub.storage import CheckedBatch, GroupResult, SqliteEventStore, connect
 from protocol.enrolment import BrokerAddress
 from protocol.errors import TopicError, WireFormatError
 from protocol.models import (
@@ -44,6 +44,7 @@ from protocol.topics import Topic, TopicKind, subscription
 
 log = logging.getLogger(__name__)
 
+COMMAND_RETRY_S: Final = 30.0  # unanswered commands go again this often
 GROUP_MAX: Final = 64  # batches per commit: ~32k events, one fsync
 SESSION_EXPIRY_S: Final = 7 * 24 * 3600  # batches wait at the broker while the hub restarts
 
@@ -106,6 +107,9 @@ class HubService:
         self._hub_state = str(Topic(self.store_id, TopicKind.HUB_STATE))
         self._client = self._make_client()
         self._worker: threading.Thread | None = None
+        # Commands are written from web threads and the ingest thread: their own connection.
+        self._commands_db = connect(home.db_path)
+        self._commands_lock = threading.Lock()
 
     def _make_client(self) -> mqtt.Client:
         client = mqtt.Client(
@@ -186,11 +190,16 @@ class HubService:
         self._client.disconnect()
         self._client.loop_stop()
         self.store.close()
+        self._commands_db.close()
 
     # -- ingest (one thread) -----------------------------------------------------------
 
     def _ingest_loop(self) -> None:
+        next_retry = time.monotonic() + COMMAND_RETRY_S
         while not self._stop.is_set():
+            if time.monotonic() >= next_retry:
+                self.resend_pending_commands(older_than_s=COMMAND_RETRY_S)
+                next_retry = time.monotonic() + COMMAND_RETRY_S
             try:
                 first = self._queue.get(timeout=0.1)
             except queue.Empty:
@@ -233,9 +242,17 @@ class HubService:
             if kind == TopicKind.HB:
                 registry.record_heartbeat(db, device, Heartbeat.from_bytes(payload), now)
             elif kind == TopicKind.STATE and payload:
-                registry.record_state(db, device, State.from_bytes(payload), now)
+                state = State.from_bytes(payload)
+                registry.record_state(db, device, state, now)
+                if state.online:
+                    self.resend_pending_commands(device)
             elif kind == TopicKind.CMDACK:
                 answer = CommandAck.from_bytes(payload)
+                with self._commands_lock:
+                    self._commands_db.execute(
+                        "UPDATE commands SET answered = ?, status = ?, detail = ? WHERE id = ?",
+                        (now, answer.status, answer.detail, str(answer.id)),
+                    )
                 self.command_acks[answer.id] = answer
                 for listener in self.on_command_ack:
                     listener(device, answer)
@@ -245,11 +262,37 @@ class HubService:
     # -- commands ------------------------------------------------------------------------
 
     def send_command(self, device: str, body: ConfigPush | PurgeSubjects | ModelPush) -> uuid.UUID:
-        """Publish a command to one device (QoS 1; it waits at the broker if offline)."""
+        """Publish a command to one device and keep it until the device answers: it is
+        sent again when the device comes online and every ``COMMAND_RETRY_S``."""
         command = Command(id=uuid.uuid4(), body=body)
-        topic = str(Topic.device_topic(self.store_id, device, TopicKind.CMD))
-        self._client.publish(topic, command.to_bytes(), qos=1)
+        payload = command.to_bytes()
+        with self._commands_lock:
+            self._commands_db.execute(
+                "INSERT INTO commands(id, device, body, created, sent) VALUES (?, ?, ?, ?, ?)",
+                (str(command.id), device, payload, time.time(), time.time()),
+            )
+        self._publish_command(device, payload)
         return command.id
+
+    def _publish_command(self, device: str, payload: bytes) -> None:
+        topic = str(Topic.device_topic(self.store_id, device, TopicKind.CMD))
+        self._client.publish(topic, payload, qos=1)
+
+    def resend_pending_commands(self, device: str | None = None, older_than_s: float = 0) -> int:
+        """Publish again every unanswered command (of ``device``) sent before now - age."""
+        cutoff = time.time() - older_than_s
+        with self._commands_lock:
+            rows = self._commands_db.execute(
+                "SELECT id, device, body FROM commands WHERE answered IS NULL AND sent <= ? "
+                "AND (? IS NULL OR device = ?)",
+                (cutoff, device, device),
+            ).fetchall()
+            self._commands_db.executemany(
+                "UPDATE commands SET sent = ? WHERE id = ?", [(time.time(), r[0]) for r in rows]
+            )
+        for _, dev, body in rows:
+            self._publish_command(dev, body)
+        return len(rows)
 
     def publish_retained(self, topic: Topic, payload: bytes) -> None:
         self._client.publish(str(topic), payload, qos=1, retain=True)

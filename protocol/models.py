@@ -84,6 +84,13 @@ class Event(BaseModel):
     def _ts(self, ts: datetime) -> str:
         return rfc3339_ms(ts)
 
+    @field_validator("ts", mode="before")
+    @classmethod
+    def _rfc3339(cls, value: Any) -> Any:
+        if isinstance(value, int | float):  # v2 is strict: numbers were v1's form
+            raise ValueError("ts must be an RFC 3339 string")  # noqa: TRY004 - a value error to pydantic
+        return value
+
     @model_validator(mode="after")
     def _coherent(self) -> Event:
         kind = EVENT_KINDS.get(self.type)

@@ -1,0 +1,127 @@
+"""The edge outbox: durable, ordered, bounded, purgeable without holes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.errors import OutboxFullError
+from edge.outbox import Draft, Outbox, pending_events
+from protocol.models import decode_event
+
+SUBJECT_A = "ps_" + "a" * 20
+SUBJECT_B = "ps_" + "b" * 20
+
+
+def scans(n: int, ts: float = 1_795_435_200.0) -> list[Draft]:
+    return [Draft(type="scan", ts=ts, data={"gtin": f"{i:013d}"}) for i in range(n)]
+
+
+def personal(subject: str, purpose: str = "presence") -> Draft:
+    return Draft(
+        type="zone.enter",
+        ts=1_795_435_200.0,
+        subject=subject,
+        purpose=purpose,
+        consent="c-1",
+        data={"sealed": "opaque"},
+    )
+
+
+def test_seqs_rise_by_one_and_survive_a_restart(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    first = box.append(scans(3))
+    stream = box.stream
+    box.close()
+    box = Outbox(tmp_path / "o.db")
+    second = box.append(scans(2))
+    assert [a.seq for a in first + second] == [1, 2, 3, 4, 5]
+    assert box.stream == stream
+    assert box.depth == 5
+    assert [seq for seq, _ in box.read(0, 100, 1 << 20)] == [1, 2, 3, 4, 5]
+
+
+def test_rows_are_valid_wire_events_with_their_ids(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    accepted = box.append(scans(2))
+    for (seq, body), acc in zip(box.read(0, 10, 1 << 20), accepted, strict=True):
+        event = decode_event(orjson.loads(body))
+        assert (event.seq, str(event.id)) == (seq, acc.id)
+
+
+def test_only_acknowledged_events_go(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    box.append(scans(4))
+    box.append(scans(4))
+    assert box.acknowledge(6) == 6
+    assert [seq for seq, _ in box.read(0, 100, 1 << 20)] == [7, 8]
+    box.close()
+    box = Outbox(tmp_path / "o.db")
+    assert box.depth == 2
+    assert [seq for seq, _ in box.read(0, 100, 1 << 20)] == [7, 8]
+    assert pending_events(tmp_path / "o.db") == 2
+    assert box.acknowledge(3) == 0  # an old ack changes nothing
+
+
+def test_read_respects_event_and_byte_limits(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    box.append(scans(50))
+    assert len(box.read(0, 10, 1 << 20)) == 10
+    one = len(box.read(0, 1, 1 << 20)[0][1])
+    assert len(box.read(0, 100, one * 3)) == 3
+    assert len(box.read(0, 100, 1)) == 1  # always at least one event
+    assert [s for s, _ in box.read(45, 100, 1 << 20)] == [46, 47, 48, 49, 50]
+
+
+def test_a_full_outbox_refuses_new_events_and_keeps_the_old(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db", limit_bytes=4000)
+    box.append(scans(10))
+    with pytest.raises(OutboxFullError):
+        box.append(scans(100))
+    assert box.refused == 100
+    assert box.depth == 10
+    assert len(box.read(0, 100, 1 << 20)) == 10
+
+
+def test_purge_tombstones_one_subject_and_keeps_every_seq(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    box.append([personal(SUBJECT_A), *scans(1), personal(SUBJECT_B), personal(SUBJECT_A)])
+    assert box.purge([SUBJECT_A]) == 2
+    rows = box.read(0, 100, 1 << 20)
+    assert [s for s, _ in rows] == [1, 2, 3, 4]
+    events = [decode_event(orjson.loads(b)) for _, b in rows]
+    assert [e.type for e in events] == ["purged", "scan", "zone.enter", "purged"]
+    assert SUBJECT_A.encode() not in b"".join(b for _, b in rows)
+    assert events[2].subject == SUBJECT_B
+    assert box.purge([SUBJECT_A]) == 0
+
+
+def test_purge_by_purpose(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    box.append([personal(SUBJECT_A, "presence"), personal(SUBJECT_A, "analytics")])
+    assert box.purge([SUBJECT_A], ["analytics"]) == 1
+    types = [decode_event(orjson.loads(b)).type for _, b in box.read(0, 9, 1 << 20)]
+    assert types == ["zone.enter", "purged"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(ops=st.lists(st.tuples(st.sampled_from(["append", "ack"]), st.integers(1, 20)), max_size=25))
+def test_what_is_read_is_exactly_what_is_unacknowledged(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int]]
+) -> None:
+    box = Outbox(tmp_path_factory.mktemp("o") / "o.db")
+    model: list[int] = []
+    acked = 0
+    for op, n in ops:
+        if op == "append":
+            model.extend(a.seq for a in box.append(scans(n)))
+        else:
+            acked = min(acked + n, box.next_seq - 1)
+            box.acknowledge(acked)
+    expected = [s for s in model if s > acked]
+    assert [s for s, _ in box.read(0, 10_000, 1 << 30)] == expected
+    assert box.depth == len(expected)
