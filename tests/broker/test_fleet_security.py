@@ -23,6 +23,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -192,7 +193,12 @@ def _peer(user: str, password: str) -> Peer:
 
 @contextlib.contextmanager
 def connected(
-    broker: Broker, user: str, password: str | None = None, *, tls: Path | None = None
+    broker: Broker,
+    user: str,
+    password: str | None = None,
+    *,
+    tls: Path | None = None,
+    will: str | None = None,
 ) -> Iterator[Peer]:
     """A client of ``user``; yields once the broker has answered CONNECT (either way), or
     the TLS handshake failed (``refused_by_tls``)."""
@@ -206,6 +212,8 @@ def connected(
             keyfile=str(tls / f"{user}.key"),
         )
         port = broker.tls_port
+    if will is not None:
+        peer.client.will_set(will, b'{"online": false}', qos=1)
     try:
         peer.client.connect("127.0.0.1", port, keepalive=30)
     except (ssl.SSLError, ConnectionError):
@@ -240,6 +248,8 @@ def test_wrong_password_is_refused_and_right_one_accepted(broker: Broker) -> Non
         assert peer.connect_rc.getName() in ("Bad user name or password", "Not authorized")
     with connected(broker, "stranger", "whatever") as peer:
         assert not _ok(peer)
+    with connected(broker, "", "") as anonymous:
+        assert not _ok(anonymous)
     with connected(broker, "kiosk-1") as peer:
         assert _ok(peer)
 
@@ -356,3 +366,21 @@ def test_revoked_certificate_is_refused_after_crl_reload(broker: Broker) -> None
         assert not _ok(peer)
     with connected(broker, "kiosk-2", tls=clients) as peer:
         assert _ok(peer)
+
+
+def test_device_cannot_leave_a_will_on_another_devices_state(broker: Broker) -> None:
+    """A forged will would mark another device offline when the forger drops."""
+    with_will = ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message")
+    with connected(broker, "hub") as hub:
+        hub.subscribe(f"instore/v1/{STORE}/+/state")
+        # Control: a will on its own state reaches the hub.
+        with connected(broker, "kiosk-1", will=_topic("kiosk-1", "state")) as own:
+            assert _ok(own)
+            own.client.disconnect(reasoncode=with_will)
+            assert hub.got_message.wait(WAIT)
+        assert hub.received(_topic("kiosk-1", "state")) == [b'{"online": false}']
+        with connected(broker, "kiosk-2", will=_topic("kiosk-1", "state")) as forger:
+            if _ok(forger):  # Mosquitto 2.0 may accept the CONNECT; the will must not pass
+                forger.client.disconnect(reasoncode=with_will)
+        time.sleep(QUIET)
+        assert hub.received(_topic("kiosk-1", "state")) == [b'{"online": false}']
