@@ -54,7 +54,7 @@ def conditions(
         if not d.online:
             found[(AlarmKind.DEVICE_OFFLINE, d.device)] = (
                 f"no heartbeat for {d.seen_ago_s or 0:.0f} s"
-                f" (offline after {settings.offline_after_s:.0f} s)"
+                f" (offline after {settings.offline_after_s:g} s)"
             )
             continue
         if d.outbox_depth is not None and d.outbox_depth >= settings.outbox_filling:
