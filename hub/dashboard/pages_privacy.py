@@ -78,7 +78,7 @@ def router(dash: Dashboard) -> APIRouter:  # noqa: PLR0915 - one closure per pag
             reports=reports,
             chained=privacy_data.has_table(dash.readers.get(), "consent_ledger"),
             can_verify=dash.consent is not None,
-            next_before=rows[-1].n if rows and rows[-1].n else None,
+            next_before=rows[-1].n if len(rows) == privacy_data.PAGE and rows[-1].n else None,
         )
 
     @r.get("/requests", response_class=HTMLResponse)
@@ -165,7 +165,7 @@ def router(dash: Dashboard) -> APIRouter:  # noqa: PLR0915 - one closure per pag
             session,
             chained=chained,
             own=own,
-            next_before=chained[-1][0] if chained else None,
+            next_before=chained[-1][0] if len(chained) == privacy_data.PAGE else None,
         )
 
     @r.get("/audit.csv")

@@ -44,6 +44,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pw.set_defaults(handler=_passwd)
 
 
+def add_users(home: HubHome, users: dict[str, Role]) -> dict[str, str]:
+    """Add ``users`` with generated passwords and return them (to be shown once): for
+    the demo and tests, which must not have default passwords either."""
+    out: dict[str, str] = {}
+    db = open_writer(home.db_path)
+    try:
+        for name, role in users.items():
+            out[name] = generated_password()
+            auth.add_user(db, name, role, out[name], time.time())
+    finally:
+        db.close()
+    return out
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.generate:
         return generated_password()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import sqlite3
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from tqdm import tqdm
 from hub.consent.shredding import encrypt
 from hub.consent.system import ConsentSystem
 from hub.dashboard import auth
-from hub.dashboard.schema import open_writer
+from hub.dashboard.users_cli import add_users
 from hub.settings import HubHome
 from hub.storage import CheckedBatch, EventRow, SqliteEventStore
 from protocol.console import say
@@ -212,19 +211,6 @@ def prefill(
             hub_store.close()
     finally:
         consent.close()
-
-
-def add_users(home: HubHome, users: dict[str, auth.Role]) -> dict[str, str]:
-    """Dashboard users with fresh random passwords (returned, never defaults)."""
-    out = {}
-    db = open_writer(home.db_path)
-    try:
-        for name, role in users.items():
-            out[name] = f"pw-{secrets.token_hex(12)}"
-            auth.add_user(db, name, role, out[name], time.time())
-    finally:
-        db.close()
-    return out
 
 
 def _prepare(store: SimStore, events: int) -> dict[str, str]:

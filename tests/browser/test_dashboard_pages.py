@@ -24,7 +24,8 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 
 from edge.maps.png import CHROMIUM, CHROMIUM_ARGS
 from hub.dashboard.auth import Role
-from simulators.bench.dashboard import add_users, prefill
+from hub.dashboard.users_cli import add_users
+from simulators.bench.dashboard import prefill
 from simulators.fleet import SimStore
 
 SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
