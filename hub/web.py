@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Final
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -113,6 +114,8 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _is_dashboard(request.url.path):
+            return await http_exception_handler(request, exc)  # other routers' own errors
         session = dash.session(request)
         return dash.render(
             "error.html", request, session, status=exc.status_code, message=str(exc.detail)
@@ -124,7 +127,7 @@ def create_app(
     ) -> Response:
         response = await call_next(request)
         path = request.url.path
-        if path != "/" and not path.startswith(_DASHBOARD_PATHS):
+        if not _is_dashboard(path):
             return response  # other packages' routers (phone pages) set their own headers
         response.headers.setdefault("Content-Security-Policy", _CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -137,3 +140,7 @@ def create_app(
         return response
 
     return app
+
+
+def _is_dashboard(path: str) -> bool:
+    return path == "/" or path.startswith(_DASHBOARD_PATHS)

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 
 from hub.dashboard import auth
 from hub.dashboard.auth import Role
@@ -232,5 +232,23 @@ def test_metrics_carry_edge_counters_per_device(app: FastAPI) -> None:
         assert 'instore_adverts_dropped_total{device="gateway-1"} 42.0' in text
         assert 'instore_decode_rate{device="gateway-1"} 0.25' in text
         assert 'instore_dead_letters_total{reason="no consent"} 3.0' in text
+
+    run(app, scenario)
+
+
+def test_other_routers_keep_their_own_errors_and_headers(app: FastAPI) -> None:
+    other = APIRouter(prefix="/s")
+
+    @other.get("/boom")
+    def boom() -> None:
+        raise HTTPException(status_code=400, detail="open the consent center first")
+
+    app.include_router(other)
+
+    async def scenario(c: httpx.AsyncClient) -> None:
+        r = await c.get("/s/boom")
+        assert r.status_code == 400
+        assert r.json() == {"detail": "open the consent center first"}
+        assert "content-security-policy" not in r.headers
 
     run(app, scenario)
