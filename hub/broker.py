@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import shutil
 import signal
@@ -50,7 +51,11 @@ class BrokerSettings:
         if self.acl_file is not None:
             auth.append(f"acl_file {self.acl_file}")
         auth.extend(self.extra_lines)
+        # Started as root, Mosquitto would switch to its own user and then fail to read
+        # the owner-only files in this directory; run as the user who started it.
+        user = f"user {getpass.getuser()}" if os.geteuid() == 0 else ""
         return string.Template(TEMPLATE.read_text()).substitute(
+            user_line=user,
             port=self.port,
             host=self.host,
             allow_anonymous="false" if self.password_file else "true",
