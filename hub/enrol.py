@@ -10,7 +10,7 @@ from hub import registry
 from hub.settings import DEFAULT_DATA_DIR, HubHome, HubSettings, parse_broker_url
 from hub.storage import SqliteEventStore
 from protocol.console import say
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
 from protocol.sealing import x25519_public_to_text
 from protocol.signing import new_signing_key, private_key_to_text, public_key_to_text
 
@@ -47,8 +47,15 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def enrol_device(home: HubHome, device: str, kind: DeviceKind, out: Path | None = None) -> Path:
-    """Enrol ``device``: the hub keeps its public key; the identity file holds the rest."""
+def enrol_device(
+    home: HubHome,
+    device: str,
+    kind: DeviceKind,
+    out: Path | None = None,
+    broker: BrokerAddress | None = None,
+) -> Path:
+    """Enrol ``device``: the hub keeps its public key; the identity file holds the rest
+    (with ``broker``, the device's own credentials, instead of the hub's broker address)."""
     settings = home.settings()
     key = new_signing_key()
     store = SqliteEventStore(home.db_path)
@@ -62,7 +69,7 @@ def enrol_device(home: HubHome, device: str, kind: DeviceKind, out: Path | None 
         kind=kind,
         signing_key=private_key_to_text(key),
         hub_seal_key=x25519_public_to_text(home.seal_public_key()),
-        broker=settings.broker,
+        broker=broker or BrokerAddress(host=settings.broker.host, port=settings.broker.port),
     )
     path = out or home.device_file(device)
     identity.write(path)

@@ -16,8 +16,10 @@ from typing import Final
 
 from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
 from hub.enrol import enrol_device
+from hub.fleet.store_security import create_store_security, tls_listener_lines
 from hub.settings import HubHome, HubSettings
 from protocol.enrolment import BrokerAddress, DeviceKind
+from protocol.topics import HUB_ID
 from simulators.errors import SimError
 
 STOP_TIMEOUT_S: Final = 10.0
@@ -37,6 +39,7 @@ class SimStore:
     hub: subprocess.Popen[bytes] | None = None
     devices: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     identities: dict[str, Path] = field(default_factory=dict)
+    secure: bool = False  # TLS with client certificates, passwords and ACLs, as in a store
 
     @property
     def home(self) -> HubHome:
@@ -53,14 +56,46 @@ class SimStore:
         self.root.mkdir(parents=True)
         self.broker_port = self.broker_port or free_port()
         self.http_port = self.http_port or free_port()
-        self.broker = Mosquitto(
-            BrokerSettings(data_dir=self.root / "broker", port=self.broker_port)
-        )
-        self.broker.start()
-        self.home.init(HubSettings(store=self.store, broker=BrokerAddress(port=self.broker_port)))
+        if self.secure:
+            broker, addresses = self._secure_broker()
+        else:
+            broker = Mosquitto(BrokerSettings(data_dir=self.root / "broker", port=self.broker_port))
+            users = [HUB_ID, *self.device_ids()]
+            addresses = {user: BrokerAddress(port=self.broker_port) for user in users}
+        self.broker = broker
+        broker.start()
+        self.home.init(HubSettings(store=self.store, broker=addresses[HUB_ID]))
         for device in self.device_ids():
             kind = DeviceKind.KIOSK if device.startswith("kiosk") else DeviceKind.GATEWAY
-            self.identities[device] = enrol_device(self.home, device, kind)
+            self.identities[device] = enrol_device(
+                self.home, device, kind, broker=addresses[device]
+            )
+
+    def _secure_broker(self) -> tuple[Mosquitto, dict[str, BrokerAddress]]:
+        """A broker that takes only TLS with store certificates, passwords and the ACL."""
+        security = create_store_security(self.root / "security", self.store, self.device_ids())
+        files = security.files
+        broker = Mosquitto(
+            BrokerSettings(
+                data_dir=self.root / "broker",
+                port=free_port(),  # the plain listener: loopback only, nobody uses it
+                password_file=files.password_file,
+                acl_file=files.acl_file,
+                extra_lines=tls_listener_lines(files, tls_port=self.broker_port, host="127.0.0.1"),
+            )
+        )
+        return broker, {
+            user: BrokerAddress(
+                host="127.0.0.1",
+                port=self.broker_port,
+                username=user,
+                password=password,
+                tls_ca=str(files.ca_cert),
+                tls_cert=str(files.client_cert(user)),
+                tls_key=str(files.client_key(user)),
+            )
+            for user, password in security.passwords.items()
+        }
 
     def _spawn(self, module: str, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
         log = self.root / "logs" / f"{log_name}.log"
@@ -117,7 +152,7 @@ class SimStore:
 
     @property
     def broker_url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.broker_port}"
+        return f"{'mqtts' if self.secure else 'mqtt'}://127.0.0.1:{self.broker_port}"
 
     def stop(self) -> None:
         procs = [*self.devices.values()] + ([self.hub] if self.hub else [])

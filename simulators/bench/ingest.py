@@ -38,6 +38,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench.add_argument("--baseline-events", type=int, default=20_000)
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--keep", type=Path, help="run in this directory and keep it")
+    bench.add_argument(
+        "--tls",
+        action="store_true",
+        help="also run the throughput phase over TLS with client certificates, passwords and "
+        "ACLs, and report tls_events_per_s and tls_ratio",
+    )
     bench.set_defaults(handler=_bench)
 
 
@@ -184,6 +190,18 @@ def _bench(args: argparse.Namespace) -> int:
             p99 = _latency(store)
         finally:
             store.stop()
+    extra: dict[str, object] = {}
+    if args.tls:
+        with tempfile.TemporaryDirectory(prefix="instore-bench-tls-") as tmp:
+            secure = SimStore(Path(tmp) / "store", kiosks=DEVICES, gateways=0, secure=True)
+            try:
+                secure.setup()
+                secure.start_hub()
+                tls_rate, tls_lost, tls_dup = _throughput(secure, args.events)
+            finally:
+                secure.stop()
+        lost, duplicated = lost + tls_lost, duplicated + tls_dup
+        extra = {"tls_events_per_s": round(tls_rate), "tls_ratio": round(tls_rate / rate, 3)}
     result = {
         "events": args.events // DEVICES * DEVICES,
         "events_per_s": round(rate),
@@ -191,6 +209,7 @@ def _bench(args: argparse.Namespace) -> int:
         "p99_ms_at_5k": round(p99, 1),
         "lost": lost,
         "duplicated": duplicated,
+        **extra,
     }
     say(
         orjson.dumps(result).decode()
