@@ -1,0 +1,286 @@
+"""Decoders: zxing-cpp alone, OpenCV alone, and the kiosk's combined decoder.
+
+The combined decoder reads what a kiosk camera sees better than either library:
+
+1. zxing-cpp on the whole grey frame (it is the better reader of upright codes);
+2. OpenCV's barcode detector, which localises linear codes at any angle, on a
+   half-size frame; each region zxing-cpp did not already read is cut out, turned
+   upright and read again by zxing-cpp (plain, then sharpened, then binarised), then by
+   OpenCV's own decoder;
+3. OpenCV's QR detector on a half-size frame when no QR was read; the region is
+   rectified and read by zxing-cpp;
+4. when the frame gave nothing at all, zxing-cpp once more on a contrast-equalised
+   frame (uneven light, glare).
+
+Every read goes through :func:`edge.scan.symbols.normalise`, so a retail code with a
+wrong check digit is dropped. Decoders only read frames; they never store or send them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import zxingcpp
+
+from edge.ports import Frame
+from edge.scan.symbols import Code, normalise
+
+# The formats a shop's products and the project's QR codes use (DESIGN section 9).
+# Reading only these keeps zxing-cpp from guessing exotic symbologies out of clutter.
+ZXING_FORMATS: Final = zxingcpp.barcode_formats_from_str(
+    "EAN13,EAN8,UPCA,UPCE,Code128,Code39,QRCode,DataMatrix,ITF"
+)
+_LINEAR: Final = zxingcpp.barcode_formats_from_str("EAN13,EAN8,UPCA,UPCE,Code128,Code39,ITF")
+_QR: Final = zxingcpp.barcode_formats_from_str("QRCode")
+# OpenCV's detectors are run at half size: they only localise there, and at 1080p the
+# full-size QR detector costs 3-4x the zxing-cpp read it is meant to help.
+_LOCATE_SCALE: Final = 0.5
+# Quiet-zone margin added along a linear code's bars when cutting it out (10 modules of
+# 95 ~ 11 %; OpenCV's box often clips the guard bars, so a little more).
+_MARGIN_ALONG: Final = 0.18
+_MARGIN_ACROSS: Final = 0.08
+# A cut-out shorter than this is enlarged: zxing-cpp needs ~2 px a module to find edges.
+_MIN_CROP_PX: Final = 360
+_MAX_CROP_PX: Final = 1100
+
+Quad = npt.NDArray[np.float32]  # 4x2 corner points in frame pixels
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One code found in a frame, with where it was found."""
+
+    code: Code
+    center: tuple[float, float]
+
+
+class Decoder(Protocol):
+    """Reads codes from one grey frame."""
+
+    name: str
+
+    def decode(self, gray: Frame) -> list[Read]: ...
+
+
+def to_gray(frame: Frame) -> Frame:
+    """The frame as one grey channel (decoders work on luminance only)."""
+    if frame.ndim == 2:
+        return frame
+    return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+
+
+def _u8(image: object) -> Frame:
+    """OpenCV's result as the uint8 frame it is (its stubs type results loosely)."""
+    return np.asarray(image, dtype=np.uint8)
+
+
+def _zxing(
+    gray: Frame, formats: zxingcpp.BarcodeFormats = ZXING_FORMATS, try_downscale: bool = True
+) -> list[Read]:
+    reads = []
+    for result in zxingcpp.read_barcodes(gray, formats=formats, try_downscale=try_downscale):
+        code = normalise(result.format.name, result.text)
+        if code is None:
+            continue
+        pos = result.position
+        cx = (pos.top_left.x + pos.top_right.x + pos.bottom_left.x + pos.bottom_right.x) / 4
+        cy = (pos.top_left.y + pos.top_right.y + pos.bottom_left.y + pos.bottom_right.y) / 4
+        reads.append(Read(code, (float(cx), float(cy))))
+    return reads
+
+
+def _opencv_barcodes(detector: cv2.barcode.BarcodeDetector, gray: Frame) -> list[Read]:
+    _ok, texts, kinds, points = detector.detectAndDecodeWithType(gray)
+    reads = []
+    if points is None:
+        return reads
+    for text, kind, quad in zip(texts, kinds, points, strict=False):
+        code = normalise(kind, text) if text else None
+        if code is not None:
+            center = quad.mean(axis=0)
+            reads.append(Read(code, (float(center[0]), float(center[1]))))
+    return reads
+
+
+def _opencv_qr(detector: cv2.QRCodeDetector, gray: Frame) -> list[Read]:
+    text, points, _ = detector.detectAndDecode(gray)
+    if not text or points is None:
+        return []
+    code = normalise("QR", text)
+    if code is None:
+        return []
+    center = points.reshape(-1, 2).mean(axis=0)
+    return [Read(code, (float(center[0]), float(center[1])))]
+
+
+class ZxingDecoder:
+    """zxing-cpp alone, with its own defaults (rotation, downscale and inversion on)."""
+
+    name = "zxing_cpp"
+
+    def decode(self, gray: Frame) -> list[Read]:
+        return _zxing(gray)
+
+
+class OpencvDecoder:
+    """OpenCV alone: its barcode detector and its QR detector on the full frame."""
+
+    name = "opencv"
+
+    def __init__(self) -> None:
+        self._barcodes = cv2.barcode.BarcodeDetector()
+        self._qr = cv2.QRCodeDetector()
+
+    def decode(self, gray: Frame) -> list[Read]:
+        return _opencv_barcodes(self._barcodes, gray) + _opencv_qr(self._qr, gray)
+
+
+def _rectify(gray: Frame, quad: Quad, along: float, across: float) -> Frame:
+    """Cut the region ``quad`` out of ``gray``, upright (long side horizontal), with margins
+    and enlarged or shrunk so its long side is between the crop limits."""
+    rect = cv2.minAreaRect(quad.astype(np.float32))
+    (cx, cy), (w, h), angle = rect
+    if w < h:
+        w, h, angle = h, w, angle + 90.0
+    w *= 1 + 2 * along
+    h *= 1 + 2 * across
+    scale = 1.0
+    if w < _MIN_CROP_PX:
+        scale = _MIN_CROP_PX / max(w, 1.0)
+    elif w > _MAX_CROP_PX:
+        scale = _MAX_CROP_PX / w
+    out_w, out_h = max(8, round(w * scale)), max(8, round(h * scale))
+    matrix = cv2.getRotationMatrix2D((cx, cy), angle, scale)
+    matrix[0, 2] += out_w / 2 - cx
+    matrix[1, 2] += out_h / 2 - cy
+    return _u8(
+        cv2.warpAffine(
+            gray, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        )
+    )
+
+
+def _variants(crop: Frame) -> Iterable[Frame]:
+    """The cut-out as read, sharpened (defocus), and binarised (glare, low contrast)."""
+    yield crop
+    blurred = cv2.GaussianBlur(crop, (0, 0), 2.0)
+    yield _u8(cv2.addWeighted(crop, 2.0, blurred, -1.0, 0))
+    _, binary = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    yield _u8(binary)
+
+
+def _near(center: tuple[float, float], reads: Iterable[Read], radius: float) -> bool:
+    return any(
+        (r.center[0] - center[0]) ** 2 + (r.center[1] - center[1]) ** 2 < radius**2 for r in reads
+    )
+
+
+class CombinedDecoder:
+    """The kiosk's decoder: zxing-cpp, guided by OpenCV's localisers (module docstring)."""
+
+    name = "combined"
+
+    def __init__(self) -> None:
+        self._barcodes = cv2.barcode.BarcodeDetector()
+        self._qr = cv2.QRCodeDetector()
+        self._clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
+
+    def decode(self, gray: Frame) -> list[Read]:
+        reads = _zxing(gray)
+        small = _u8(
+            cv2.resize(gray, None, fx=_LOCATE_SCALE, fy=_LOCATE_SCALE, interpolation=cv2.INTER_AREA)
+        )
+        reads += self._linear_regions(gray, small, reads)
+        if not any(r.code.format == "QR" for r in reads):
+            reads += self._qr_region(gray, small, reads)
+        if not reads:
+            # Uneven light and glare: equalise contrast locally, at half size (a quarter of
+            # the pixels, so this last try costs a fraction of the first read).
+            equalised = _u8(self._clahe.apply(small))
+            reads = [
+                Read(r.code, (r.center[0] / _LOCATE_SCALE, r.center[1] / _LOCATE_SCALE))
+                for r in _zxing(equalised, try_downscale=False)
+            ]
+        return _unique(reads)
+
+    def _linear_regions(self, gray: Frame, small: Frame, found: list[Read]) -> list[Read]:
+        ok, points = self._barcodes.detect(small)
+        if not ok or points is None:
+            return []
+        reads: list[Read] = []
+        for quad_small in points:
+            quad = (quad_small / _LOCATE_SCALE).astype(np.float32)
+            center = (float(quad[:, 0].mean()), float(quad[:, 1].mean()))
+            size = float(np.linalg.norm(quad[0] - quad[2]))
+            if _near(center, found + reads, size / 2):
+                continue
+            read = self._read_region(gray, quad, center)
+            if read is not None:
+                reads.append(read)
+        return reads
+
+    def _read_region(self, gray: Frame, quad: Quad, center: tuple[float, float]) -> Read | None:
+        crop = _rectify(gray, quad, _MARGIN_ALONG, _MARGIN_ACROSS)
+        for variant in _variants(crop):
+            for result in zxingcpp.read_barcodes(
+                variant, formats=_LINEAR, try_rotate=False, try_downscale=False
+            ):
+                code = normalise(result.format.name, result.text)
+                if code is not None:
+                    return Read(code, center)
+        ok, texts, kinds = self._barcodes.decodeWithType(gray, quad[None, :, :])
+        if ok:
+            for text, kind in zip(texts, kinds, strict=False):
+                code = normalise(kind, text) if text else None
+                if code is not None:
+                    return Read(code, center)
+        return None
+
+    def _qr_region(self, gray: Frame, small: Frame, found: list[Read]) -> list[Read]:
+        ok, points = self._qr.detect(small)
+        if not ok or points is None:
+            return []
+        quad = (points.reshape(4, 2) / _LOCATE_SCALE).astype(np.float32)
+        center = (float(quad[:, 0].mean()), float(quad[:, 1].mean()))
+        side = float(np.linalg.norm(quad[0] - quad[1]))
+        x0, y0 = np.maximum(quad.min(axis=0) - side * 0.25, 0).astype(int)
+        x1, y1 = (quad.max(axis=0) + side * 0.25).astype(int)
+        crop = np.ascontiguousarray(gray[y0:y1, x0:x1])
+        if crop.size == 0:
+            return []
+        if crop.shape[1] < _MIN_CROP_PX:
+            factor = _MIN_CROP_PX / crop.shape[1]
+            crop = _u8(cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC))
+        for variant in _variants(crop):
+            for result in zxingcpp.read_barcodes(variant, formats=_QR, try_downscale=False):
+                code = normalise(result.format.name, result.text)
+                if code is not None:
+                    return [Read(code, center)]
+        return []
+
+
+def _unique(reads: list[Read]) -> list[Read]:
+    seen: set[Code] = set()
+    out = []
+    for read in reads:
+        if read.code not in seen:
+            seen.add(read.code)
+            out.append(read)
+    return out
+
+
+def make_decoder(name: str) -> Decoder:
+    """A decoder by name: ``combined`` (the kiosk's), ``zxing_cpp`` or ``opencv``."""
+    decoders: dict[str, type[CombinedDecoder] | type[ZxingDecoder] | type[OpencvDecoder]] = {
+        "combined": CombinedDecoder,
+        "zxing_cpp": ZxingDecoder,
+        "opencv": OpencvDecoder,
+    }
+    if name not in decoders:
+        raise ValueError(f"unknown decoder {name!r}; choose one of {sorted(decoders)}")
+    return decoders[name]()
