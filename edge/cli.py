@@ -9,7 +9,7 @@ from edge.errors import EdgeError
 from protocol.console import build_parser, run
 
 # Each module owns its subcommand and registers it with ``register(sub)``.
-_COMMAND_MODULES: Final[tuple[str, ...]] = ("edge.maps.cli", "edge.presence.cli")
+_COMMAND_MODULES: Final[tuple[str, ...]] = ("edge.maps.cli", "edge.presence.cli", "edge.scan.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
