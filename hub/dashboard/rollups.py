@@ -33,7 +33,7 @@ from hub.errors import HubError
 from protocol.errors import SealError
 from protocol.sealing import open_sealed
 
-CHUNK: Final = 20_000  # events per stream per pass: keeps each transaction short
+CHUNK: Final = 10_000  # events per stream per step: keeps each write transaction short
 DAY_S: Final = 86_400
 ANALYTICS: Final = "analytics"
 PRESENCE_TYPES: Final = frozenset({"zone.enter", "zone.dwell"})
@@ -95,6 +95,18 @@ def battery_pct(data: dict[str, Any]) -> float | None:
     return None
 
 
+@dataclass(slots=True)
+class _Batch:
+    """What one stream range adds, worked out before the write transaction."""
+
+    scans: dict[tuple[int, str], int] = field(default_factory=dict)
+    footfall: dict[tuple[int, str], int] = field(default_factory=dict)
+    types: dict[str, int] = field(default_factory=dict)
+    beacons: dict[str, tuple[str, float | None, float]] = field(default_factory=dict)
+    # (bucket, zone, day, subject, dwell): the subject only in memory, until tagged
+    visits: list[tuple[int, str, int, str, float | None]] = field(default_factory=list)
+
+
 class Rollups:
     """Advances the rollups; run by the dashboard jobs thread on its writer connection."""
 
@@ -118,9 +130,12 @@ class Rollups:
         ).fetchall()
         for stream_n, device, through, mark in streams:
             upto = min(through, mark + CHUNK)
+            # Read and decrypt outside the write lock: rows at or below the frontier do
+            # not change, and ingest's commits must not wait for this job's CPU work.
+            batch = self._read_range(db, stream_n, device, after=mark, upto=upto, result=result)
             db.execute("BEGIN IMMEDIATE")
             try:
-                self._roll_range(db, stream_n, device, after=mark, upto=upto, result=result)
+                self._write_range(db, batch, result)
                 db.execute(
                     "INSERT INTO roll_marks(stream_n, through) VALUES (?, ?) "
                     "ON CONFLICT(stream_n) DO UPDATE SET through = excluded.through",
@@ -133,7 +148,7 @@ class Rollups:
         self.close_due(db, now, result)
         return result
 
-    def _roll_range(
+    def _read_range(
         self,
         db: sqlite3.Connection,
         stream_n: int,
@@ -142,60 +157,40 @@ class Rollups:
         after: int,
         upto: int,
         result: PassResult,
-    ) -> None:
+    ) -> _Batch:
         rows = db.execute(
             "SELECT id, ts, type, purpose, subject, data FROM events "
             "WHERE stream_n = ? AND seq > ? AND seq <= ?",
             (stream_n, after, upto),
         ).fetchall()
-        scans: dict[tuple[int, str], int] = {}
-        footfall: dict[tuple[int, str], int] = {}
-        types: dict[str, int] = {}
+        out = _Batch()
         for event_id, ts, kind, purpose, subject, data in rows:
-            types[kind] = types.get(kind, 0) + 1
+            out.types[kind] = out.types.get(kind, 0) + 1
             hour = int(ts // 3600) * 3600
             if subject is None:
                 body = _json(data)
                 if kind == "scan" and isinstance(body.get("gtin"), str):
                     key = (hour, body["gtin"])
-                    scans[key] = scans.get(key, 0) + 1
+                    out.scans[key] = out.scans.get(key, 0) + 1
                 elif kind == "footfall" and isinstance(body.get("zone"), str):
                     count = body.get("count", 1)
                     key = (hour, body["zone"])
-                    footfall[key] = footfall.get(key, 0) + (count if isinstance(count, int) else 1)
+                    add = count if isinstance(count, int) else 1
+                    out.footfall[key] = out.footfall.get(key, 0) + add
                 elif kind == "beacon.health" and isinstance(body.get("beacon"), str):
-                    db.execute(
-                        "INSERT INTO roll_beacons(beacon, gateway, battery_pct, seen) "
-                        "VALUES (?,?,?,?) ON CONFLICT(beacon) DO UPDATE SET "
-                        "gateway = excluded.gateway, battery_pct = excluded.battery_pct, "
-                        "seen = excluded.seen WHERE excluded.seen >= roll_beacons.seen",
-                        (body["beacon"], device, battery_pct(body), ts),
-                    )
+                    seen = out.beacons.get(body["beacon"])
+                    if seen is None or ts >= seen[2]:
+                        out.beacons[body["beacon"]] = (device, battery_pct(body), ts)
             elif kind in PRESENCE_TYPES and purpose == ANALYTICS:
-                self._presence(db, event_id, ts, subject=subject, data=data, result=result)
-        db.executemany(
-            "INSERT INTO roll_scans(hour, gtin, n) VALUES (?,?,?) "
-            "ON CONFLICT(hour, gtin) DO UPDATE SET n = n + excluded.n",
-            [(h, g, n) for (h, g), n in scans.items()],
-        )
-        db.executemany(
-            "INSERT INTO roll_footfall(hour, zone, n) VALUES (?,?,?) "
-            "ON CONFLICT(hour, zone) DO UPDATE SET n = n + excluded.n",
-            [(h, z, n) for (h, z), n in footfall.items()],
-        )
-        db.executemany(
-            "INSERT INTO roll_types(type, n) VALUES (?,?) "
-            "ON CONFLICT(type) DO UPDATE SET n = n + excluded.n",
-            list(types.items()),
-        )
+                self._visit(out, event_id, ts, subject, data, result)
         result.events += len(rows)
+        return out
 
-    def _presence(
+    def _visit(  # noqa: PLR0917 - one event's columns
         self,
-        db: sqlite3.Connection,
+        out: _Batch,
         event_id: str,
         ts: float,
-        *,
         subject: str,
         data: bytes | None,
         result: PassResult,
@@ -208,25 +203,61 @@ class Rollups:
         if not isinstance(body, dict) or not isinstance(body.get("zone"), str):
             result.unreadable += 1
             return
-        day = int(ts // DAY_S)
-        tag = hashlib.blake2b(subject.encode(), key=self._salt(db, day), digest_size=16).digest()
-        row = db.execute(
-            "SELECT n FROM roll_contrib WHERE day = ? AND tag = ?", (day, tag)
-        ).fetchone()
-        if row is not None and row[0] >= self.settings.max_cells_per_shopper_day:
-            result.over_bound += 1
-            return
-        db.execute(
-            "INSERT INTO roll_contrib(day, tag, n) VALUES (?, ?, 1) "
-            "ON CONFLICT(day, tag) DO UPDATE SET n = n + 1",
-            (day, tag),
-        )
         dwell = body.get("dwell_s", body.get("seconds"))
-        db.execute(
-            "INSERT INTO roll_pending(bucket, zone, tag, dwell_s) VALUES (?,?,?,?)",
-            (bucket, body["zone"], tag, float(dwell) if isinstance(dwell, int | float) else None),
+        out.visits.append(
+            (
+                bucket,
+                body["zone"],
+                int(ts // DAY_S),
+                subject,
+                float(dwell) if isinstance(dwell, int | float) else None,
+            )
         )
-        result.presence += 1
+
+    def _write_range(self, db: sqlite3.Connection, batch: _Batch, result: PassResult) -> None:
+        """Inside the caller's write transaction: short, SQL only."""
+        for bucket, zone, day, subject, dwell in batch.visits:
+            tag = hashlib.blake2b(
+                subject.encode(), key=self._salt(db, day), digest_size=16
+            ).digest()
+            row = db.execute(
+                "SELECT n FROM roll_contrib WHERE day = ? AND tag = ?", (day, tag)
+            ).fetchone()
+            if row is not None and row[0] >= self.settings.max_cells_per_shopper_day:
+                result.over_bound += 1
+                continue
+            db.execute(
+                "INSERT INTO roll_contrib(day, tag, n) VALUES (?, ?, 1) "
+                "ON CONFLICT(day, tag) DO UPDATE SET n = n + 1",
+                (day, tag),
+            )
+            db.execute(
+                "INSERT INTO roll_pending(bucket, zone, tag, dwell_s) VALUES (?,?,?,?)",
+                (bucket, zone, tag, dwell),
+            )
+            result.presence += 1
+        db.executemany(
+            "INSERT INTO roll_beacons(beacon, gateway, battery_pct, seen) "
+            "VALUES (?,?,?,?) ON CONFLICT(beacon) DO UPDATE SET "
+            "gateway = excluded.gateway, battery_pct = excluded.battery_pct, "
+            "seen = excluded.seen WHERE excluded.seen >= roll_beacons.seen",
+            [(b, g, pct, ts) for b, (g, pct, ts) in batch.beacons.items()],
+        )
+        db.executemany(
+            "INSERT INTO roll_scans(hour, gtin, n) VALUES (?,?,?) "
+            "ON CONFLICT(hour, gtin) DO UPDATE SET n = n + excluded.n",
+            [(h, g, n) for (h, g), n in batch.scans.items()],
+        )
+        db.executemany(
+            "INSERT INTO roll_footfall(hour, zone, n) VALUES (?,?,?) "
+            "ON CONFLICT(hour, zone) DO UPDATE SET n = n + excluded.n",
+            [(h, z, n) for (h, z), n in batch.footfall.items()],
+        )
+        db.executemany(
+            "INSERT INTO roll_types(type, n) VALUES (?,?) "
+            "ON CONFLICT(type) DO UPDATE SET n = n + excluded.n",
+            list(batch.types.items()),
+        )
 
     def _salt(self, db: sqlite3.Connection, day: int) -> bytes:
         salt = self._salts.get(day)
