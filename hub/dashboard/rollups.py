@@ -37,6 +37,7 @@ CHUNK: Final = 10_000  # events per stream per step: keeps each write transactio
 DAY_S: Final = 86_400
 ANALYTICS: Final = "analytics"
 PRESENCE_TYPES: Final = frozenset({"zone.enter", "zone.dwell"})
+ANONYMOUS_ROLLED: Final = frozenset({"scan", "footfall", "beacon.health"})
 BATTERY_FULL_MV: Final = 3000.0  # a CR2032/CR2477 coin cell, new
 BATTERY_EMPTY_MV: Final = 2000.0  # beacons brown out near 2 V
 
@@ -168,6 +169,8 @@ class Rollups:
             out.types[kind] = out.types.get(kind, 0) + 1
             hour = int(ts // 3600) * 3600
             if subject is None:
+                if kind not in ANONYMOUS_ROLLED:
+                    continue  # counted by type only: no need to parse its data
                 body = _json(data)
                 if kind == "scan" and isinstance(body.get("gtin"), str):
                     key = (hour, body["gtin"])
