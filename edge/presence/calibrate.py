@@ -41,9 +41,9 @@ EXPONENT_RANGE: Final = (2.0, 4.0)
 MIN_SPREAD: Final = 0.12  # log10 distance spread a gateway needs for its own exponent
 POSITION_WINDOW_S: Final = 2.0
 ENGINE_GRID: Final = {
-    "sigma_db": (4.0, 5.0, 6.0, 7.0),
-    "switch_margin": (0.3, 0.6, 0.8),
-    "evidence_weight": (0.5, 0.8),
+    "sigma_db": (5.0, 6.0, 7.0),
+    "switch_margin": (0.3, 0.5, 0.7),
+    "evidence_weight": (0.5, 0.65, 0.8),
 }
 FLAP_PENALTY: Final = 0.05  # accuracy points given up per flap per change above 1.3
 

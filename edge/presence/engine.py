@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy.ndimage import gaussian_filter
 
 from edge.presence.config import PresenceSettings
-from edge.presence.grid import N_RSSI, FloorGrid, RadioTables, rssi_index
+from edge.presence.grid import MAX_JOINT, N_RSSI, RSSI_MIN, FloorGrid, RadioTables, rssi_index
 from edge.presence.roster import TOKEN, RosterFilter, Sighting
 
 ENTER: Final = "enter"
@@ -291,15 +291,27 @@ class PresenceEngine:
         gateway = rows // N_RSSI
         link = track_rows * self._n_gw + gateway
         uniq, inverse, counts = np.unique(link, return_inverse=True, return_counts=True)
-        # packets of one link in one tick share their shadowing: cap their joint weight
-        weight = (
-            eng.evidence_weight * np.minimum(1.0, eng.packets_per_link / counts[inverse])
-        ).astype(np.float32)
-        order = np.argsort(track_rows, kind="stable")
-        sorted_rows = track_rows[order]
-        starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
-        devs = sorted_rows[starts]
-        contrib = self.tables.heard[rows[order]] * weight[order][:, None]
+        if eng.joint_packets:
+            # packets of one link in one tick share their shadowing: one observation, the
+            # mean linear power of k packets, looked up in the table for k
+            lin = 10.0 ** ((rows % N_RSSI + RSSI_MIN) / 10.0)
+            mean_db = 10.0 * np.log10(np.bincount(inverse, weights=lin) / counts)
+            k = np.minimum(counts, MAX_JOINT)
+            link_dev = uniq // self._n_gw
+            jrows = ((k - 1) * self._n_gw + uniq % self._n_gw) * N_RSSI + rssi_index(mean_db)
+            starts = np.flatnonzero(np.r_[True, link_dev[1:] != link_dev[:-1]])
+            devs = link_dev[starts]
+            contrib = self.tables.joint[jrows] * np.float32(eng.evidence_weight)
+        else:
+            # cap the joint weight of one link's packets in one tick
+            weight = (
+                eng.evidence_weight * np.minimum(1.0, eng.packets_per_link / counts[inverse])
+            ).astype(np.float32)
+            order = np.argsort(track_rows, kind="stable")
+            sorted_rows = track_rows[order]
+            starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+            devs = sorted_rows[starts]
+            contrib = self.tables.heard[rows[order]] * weight[order][:, None]
         loglik = np.add.reduceat(contrib, starts, axis=0)
         if eng.miss_weight > 0:
             alive = self._gw_last >= now - GATEWAY_SILENT_S
@@ -325,8 +337,9 @@ class PresenceEngine:
         probs = self._probs[rows]
         zone_p = probs.sum(axis=1) @ self.grid.zone_matrix
         # flaps come from shoppers standing near a boundary, changes from walking ones:
-        # the margin applies in full to a dwelling shopper and not to a walking one
-        margins = (eng.switch_margin * probs[:, 0].sum(axis=1)).tolist()
+        # the margin applies in full to a dwelling shopper and hardly to a walking one
+        dwelling = probs[:, 0].sum(axis=1) / probs.sum(axis=(1, 2))
+        margins = (eng.walk_margin + eng.switch_margin * dwelling**eng.dwell_power).tolist()
         by_row = {tr.row: (name, tr) for name, tr in self._tracks.items()}
         names = self.grid.zone_names
         events: list[ZoneEvent] = []

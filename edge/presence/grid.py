@@ -24,26 +24,35 @@ N_RSSI: Final = RSSI_MAX - RSSI_MIN + 1
 HEIGHT_DIFF_M: Final = 1.5  # gateways hang ~2.7 m up, phones are held at ~1.2 m
 LEVEL_HEIGHT_M: Final = 4.0  # one storey
 _OFFSETS: Final = np.arange(-90.0, 50.0, 0.25)  # dB offsets from the path-loss mean
+MAX_JOINT: Final = 8  # packets of one link per tick averaged as one observation (10 Hz: ~7)
 
 FloatArray = npt.NDArray[np.float64]
 Float32Array = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 
-def link_noise_pdf(sigma_db: float, fading: bool) -> tuple[FloatArray, FloatArray]:
+def link_noise_pdf(
+    sigma_db: float, fading: bool, packets: int = 1
+) -> tuple[FloatArray, FloatArray]:
     """Density of (RSSI - path-loss mean) in dB on :data:`_OFFSETS`, and its survival.
 
     Shadowing is Gaussian in dB; Rayleigh fading makes the received power exponential,
-    i.e. ``10 log10(E)`` with ``E ~ Exp(1)`` in dB: a long tail of deep fades.
+    i.e. ``10 log10(E)`` with ``E ~ Exp(1)`` in dB: a long tail of deep fades. For
+    ``packets`` > 1 it is the density of the mean *linear* power of that many packets
+    sharing one shadowing value (``E ~ Gamma(k, 1/k)``): the efficient average under
+    Rayleigh fading.
     """
     x = _OFFSETS
     step = float(x[1] - x[0])
     gauss = np.exp(-0.5 * (x / sigma_db) ** 2)
     if fading:
         lin = 10.0 ** (x / 10.0)
-        ray = (math.log(10) / 10.0) * lin * np.exp(-lin)
-        # shadowing + fading: sum over fading values y of gauss(x - y) * ray(y)
-        pdf = np.exp(-0.5 * ((x[:, None] - x[None, :]) / sigma_db) ** 2) @ (ray * step)
+        k = float(packets)
+        # log-density of Gamma(k, 1/k) at lin, times the Jacobian of dB
+        log_gamma = k * math.log(k) - math.lgamma(k) + (k - 1) * np.log(lin) - k * lin
+        fade = (math.log(10) / 10.0) * lin * np.exp(log_gamma)
+        # shadowing + fading: sum over fading values y of gauss(x - y) * fade(y)
+        pdf = np.exp(-0.5 * ((x[:, None] - x[None, :]) / sigma_db) ** 2) @ (fade * step)
     else:
         pdf = gauss
     pdf = np.maximum(pdf, 0.0)
@@ -120,16 +129,30 @@ class RadioTables:
         p_above = np.interp(eng.sensitivity_dbm - self.mean_dbm, _OFFSETS, survival)
         p_heard = (1.0 - eng.loss) * p_above
         self.miss: Float32Array = np.log(np.clip(1.0 - p_heard, 1e-6, 1.0)).astype(np.float32)
+        g = self.mean_dbm.shape[0]
+        self.heard: Float32Array = self._table(eng, rssi, pdf, p_above)
+        # joint[k - 1]: the same for the mean linear power of k packets of one link in one
+        # tick (they share their shadowing, so they are one observation, not k)
+        joint = [self.heard]
+        for k in range(2, MAX_JOINT + 1):
+            pdf_k, _ = link_noise_pdf(eng.sigma_db, eng.fading, k)
+            joint.append(self._table(eng, rssi, pdf_k, p_above))
+        self.joint: Float32Array = np.concatenate(joint)  # row = ((k-1) * G + g) * N_RSSI + r
+        self.n_gateways = g
+
+    def _table(
+        self, eng: EngineSettings, rssi: FloatArray, pdf: FloatArray, p_above: FloatArray
+    ) -> Float32Array:
         floor = eng.outlier_share / (RSSI_MAX - eng.sensitivity_dbm + 1)
         g, n = self.mean_dbm.shape
-        heard = np.empty((g, N_RSSI, n))
+        out = np.empty((g, N_RSSI, n))
         for gi in range(g):
             off = rssi[:, None] - self.mean_dbm[gi][None, :]
             dens = np.interp(off, _OFFSETS, pdf, left=0.0, right=0.0)
             cond = dens / np.maximum(p_above[gi][None, :], 1e-9)
-            heard[gi] = np.log((1.0 - eng.outlier_share) * cond + floor)
+            out[gi] = np.log((1.0 - eng.outlier_share) * cond + floor)
         # row = g * N_RSSI + rssi index; float32: the tables are read for every reception
-        self.heard: Float32Array = heard.reshape(g * N_RSSI, n).astype(np.float32)
+        return out.reshape(g * N_RSSI, n).astype(np.float32)
 
 
 def rssi_index(rssi: npt.NDArray[np.int64] | npt.NDArray[np.float64]) -> IntArray:
