@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, HTTPException
 
 from hub.dashboard import auth
 from hub.dashboard.auth import Role
+from hub.dashboard.pages_staff import live_summary
 from hub.dashboard.schema import open_writer
 from hub.dashboard.settings import DashboardSettings
 from hub.web import create_app
@@ -252,3 +253,18 @@ def test_other_routers_keep_their_own_errors_and_headers(app: FastAPI) -> None:
         assert "content-security-policy" not in r.headers
 
     run(app, scenario)
+
+
+def test_the_live_summary_changes_when_an_alarm_is_raised(app: FastAPI) -> None:
+    dash = app.state.dashboard
+    before = live_summary(dash)
+    db = open_writer(dash.db_path)
+    db.execute(
+        "INSERT INTO alarms(raised, kind, subject, detail) VALUES (1, 'device offline', "
+        "'kiosk-9', 'no heartbeat')"
+    )
+    db.close()
+    after = live_summary(dash)
+    assert (before["alarms"], after["alarms"]) == (0, 1)
+    assert after["alarms_unacked"] == 1
+    assert after["alarms_fingerprint"] != before["alarms_fingerprint"]
