@@ -43,7 +43,7 @@ from simulators.privacy_store import (
     marker,
 )
 
-TICK_S: Final = 0.1  # traffic rounds: ten a second at every edge
+TICK_S: Final = 0.25  # traffic rounds: four a second at every edge (a busy store, not a bench)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -107,7 +107,7 @@ def run_audit(
     log: logging.Handler | None = None
     try:
         store.start()
-        log = _log_to(root / "logs" / "hub.log")
+        log = _log_to(root / "logs" / "audit.log")
         campaign.register()
         campaign.run(withdrawals, erasures)
     finally:
@@ -236,12 +236,15 @@ def _log_to(path: Path) -> logging.Handler:
 
 def _regrant(store: AuditStore, live: list[Shopper], now: float) -> None:
     """Shoppers change their minds back: switch something on again (after a pause)."""
-    idle = [p for p in live if not p.erased and p.quiet_until < now and len(p.on) < 2]
+    idle = [
+        p
+        for p in live
+        if not p.erased and p.quiet_until < now and len(p.on) < 2 and p.allowed - set(p.on)
+    ]
     if not idle:
         return
     shopper = store.rng.choice(idle)
-    off = [q for q in Purpose if q not in shopper.on]
-    store.grant(shopper, store.rng.choice(off))
+    store.grant(shopper, store.rng.choice(sorted(shopper.allowed - set(shopper.on))))
 
 
 def _artifacts(store: AuditStore) -> Artifacts:

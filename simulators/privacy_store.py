@@ -1,17 +1,24 @@
-"""The privacy audit's simulated store: a real broker, the hub (ingest, consent registry,
-HTTPS consent center), 20 edge agents, shoppers with phones and strangers' phones.
+"""The privacy audit's simulated store: a real broker, the real hub (``instore-hub run``
+with its HTTPS consent center, a process of its own), 20 edge agents, shoppers with
+phones and strangers' phones.
 
-Everything runs in this process except Mosquitto. Shoppers use the phone pages over
-HTTPS; kiosks learn a shopper's pseudonym by redeeming their pairing code; gateways
-keep only advertisements whose token is on the roster (``edge.presence.roster``).
-Every shopper's event data carries their marker string, sealed at the edge.
+The edge agents (the real ``EdgeAgent``: outbox, uplink, purge handling) and the
+simulated phones run in this process; Mosquitto, the hub and the audit's MQTT
+subscriber run in their own. Shoppers use the phone pages over HTTPS; kiosks learn a
+shopper's pseudonym by redeeming their pairing code at the hub; gateways keep only
+advertisements whose token is on the roster (``edge.presence.roster``). Every shopper's
+event data carries their marker string, sealed at the edge.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import signal
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -21,11 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-import paho.mqtt.client as mqtt
-import uvicorn
 from bleak.backends.scanner import AdvertisementData
-from fastapi import FastAPI
-from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import JsonValue
 
 from edge.agent import EdgeAgent
@@ -34,12 +37,7 @@ from edge.outbox import Draft
 from edge.presence.roster import RosterFilter
 from edge.uplink import UplinkSettings
 from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
-from hub.consent.center import consent_router
-from hub.consent.system import ConsentSystem
-from hub.consent.tls import self_signed
-from hub.consent.withdrawal import Propagator
 from hub.enrol import enrol_device
-from hub.service import HubService
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
 from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
@@ -47,10 +45,13 @@ from protocol.models import Roster
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text
 from simulators.errors import SimError
+from simulators.privacy_capture import Capture, Message, PurgeWatch
 from simulators.privacy_scan import STRANGER_TAG, Truth
 
 CHAIN_PREFIX: Final = bytes.fromhex("1a2b3c4d5e6f7081")
 STORE: Final = "audit"
+PURGE_TIMEOUT_S: Final = 10.0  # a purge not answered by every edge by then fails the run
+HUB_START_S: Final = 30.0
 ZONES: Final = ("entrance", "dairy", "bakery", "produce", "checkout")
 # Research opt-in rates (SEED-FINDINGS F7): about a quarter opt in to something;
 # each purpose is then chosen separately, presence and history most often.
@@ -76,6 +77,7 @@ class Shopper:
     address: str = ""
     address_at: float = 0.0
     quiet_until: float = 0.0  # no re-grant before the last purge has settled
+    allowed: set[Purpose] = field(default_factory=set)  # what this shopper ever switches on
     events: int = 0
 
     @property
@@ -105,11 +107,9 @@ class AuditStore:
         self.messages: list[tuple[float, str, bytes]] = []
         self.devices: dict[str, Device] = {}
         self.broker: Mosquitto | None = None
-        self._consent: ConsentSystem | None = None
-        self.service: HubService | None = None
-        self._server: uvicorn.Server | None = None
-        self._threads: list[threading.Thread] = []
-        self._capture: mqtt.Client | None = None
+        self.hub: subprocess.Popen[bytes] | None = None
+        self.watch = PurgeWatch()
+        self._capture: Capture | None = None
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
         self._sealed: dict[str, list[tuple[str, str, str]]] = {}
@@ -137,14 +137,9 @@ class AuditStore:
         for device in ids:
             kind = DeviceKind.KIOSK if device.startswith("kiosk") else DeviceKind.GATEWAY
             paths[device] = enrol_device(self.home, device, kind)
-        self._consent = consent = ConsentSystem(self.home)
-        self.service = HubService(self.home, consent=consent.check, protect=consent.protector)
-        consent.attach(self.service)
-        self.service.start()
-        if not self.service.wait_connected(10):
-            raise SimError("the hub did not connect to the broker")
-        self._start_capture(port)
-        self._start_web()
+        self._capture = Capture(port, self._captured)
+        self._capture.start()
+        self._start_hub()
         settings = UplinkSettings(linger_s=0.002, ack_timeout_s=3.0)
         for device, path in paths.items():
             identity = DeviceIdentity.read(path)
@@ -168,46 +163,32 @@ class AuditStore:
 
         return drop
 
-    def _start_capture(self, port: int) -> None:
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id="privacy-audit-capture",
-            protocol=mqtt.MQTTv5,
-        )
+    def _captured(self, msg: Message) -> None:
+        wall, mono, topic, payload = msg
+        self.messages.append((wall, topic, payload))
+        if topic.endswith("/roster") and payload:
+            roster = Roster.from_bytes(payload)
+            for dev in self.devices.values():
+                if dev.filter is not None:
+                    dev.filter.update(roster)
+        self.watch.seen(mono, topic, payload)
 
-        def on_message(c: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-            payload = bytes(msg.payload)
-            self.messages.append((time.time(), msg.topic, payload))
-            if msg.topic.endswith("/roster") and payload:
-                roster = Roster.from_bytes(payload)
-                for dev in self.devices.values():
-                    if dev.filter is not None:
-                        dev.filter.update(roster)
-
-        client.on_message = on_message
-        client.connect("127.0.0.1", port)
-        client.subscribe("#", qos=1)
-        client.loop_start()
-        self._capture = client
-
-    def _start_web(self) -> None:
-        cert, key = self_signed(self.home, ["127.0.0.1"])
-        app = FastAPI()
-        app.include_router(consent_router(self.consent))
+    def _start_hub(self) -> None:
+        """``instore-hub run`` with a self-signed certificate, as a process."""
         port = free_port()
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ssl_certfile=str(cert),
-            ssl_keyfile=str(key),
-        )
-        self._server = uvicorn.Server(config)
-        thread = threading.Thread(target=self._server.run, name="web", daemon=True)
-        thread.start()
-        if not wait_for_port("127.0.0.1", port, 15):
-            raise SimError("the consent center did not start")
+        log = self.root / "logs" / "hub.log"
+        log.parent.mkdir(exist_ok=True)
+        args = ["run", "--data", str(self.home.root), "--http", f"127.0.0.1:{port}"]
+        with log.open("ab") as out:
+            self.hub = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "hub", *args, "--self-signed"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=os.environ | {"PYTHONUNBUFFERED": "1"},
+            )
+        if not wait_for_port("127.0.0.1", port, HUB_START_S):
+            raise SimError(f"the hub did not start; see {log}")
+        cert = self.home.root / "keys" / "https.crt"
         self._http = httpx.Client(
             base_url=f"https://127.0.0.1:{port}",
             verify=ssl.create_default_context(cafile=str(cert)),
@@ -218,17 +199,6 @@ class AuditStore:
         if self._http is None:
             raise SimError("the consent center is not running")
         return self._http
-
-    @property
-    def consent(self) -> ConsentSystem:
-        if self._consent is None:
-            raise SimError("the hub is not running")
-        return self._consent
-
-    def propagator(self) -> Propagator:
-        if self.consent.propagator is None:
-            raise SimError("the hub sends no purges")
-        return self.consent.propagator
 
     # -- phones ---------------------------------------------------------------------------
 
@@ -242,10 +212,13 @@ class AuditStore:
         self.http.post("/s/age", data={"birth_year": str(birth_year)}, headers=shopper.cookie)
         page = self.http.get("/s/pair", headers=shopper.cookie).text
         code = page.split('data-code="', 1)[1].split('"', 1)[0]
-        shopper.subject = self.consent.pairing.redeem(code)  # the kiosk reads the QR code
-        if shopper.subject is None:
-            raise SimError("a pairing code did not redeem")
+        # The kiosk reads the QR code and asks the hub whose it is.
+        paired = self.http.post("/s/pair/redeem", json={"code": code})
+        if paired.status_code != 200:
+            raise SimError(f"a pairing code did not redeem: {paired.text}")
+        shopper.subject = paired.json()["subject"]
         self.truth.subjects[shopper.subject] = shopper.name
+        shopper.allowed = set(purposes)
         for purpose in purposes:
             self.grant(shopper, purpose)
 
@@ -265,7 +238,6 @@ class AuditStore:
 
     def withdraw(self, shopper: Shopper, purpose: Purpose) -> float:
         """Switch ``purpose`` off on the phone page; return ms until every edge purged."""
-        propagator = self.propagator()
         subject = _subject(shopper)
         shopper.on.pop(purpose, None)
         began = time.monotonic()
@@ -274,23 +246,26 @@ class AuditStore:
             raise SimError(f"withdrawal refused: {resp.text}")
         # Switched off by the time the answer came: anything created later must be refused.
         _close(self.truth.granted[(shopper.name, str(purpose))], time.time())
-        job = propagator.wait(subject, 10.0)
-        if job is None or job.finished is None:
+        finished = self.watch.wait(subject, began, len(self.devices), PURGE_TIMEOUT_S)
+        if finished is None:
             raise SimError("a purge was not acknowledged by every edge within 10 s")
         if purpose is Purpose.PRESENCE:
             _close(self.truth.presence_until_purged[shopper.name], time.time())
-        shopper.quiet_until = time.time() + 1.5
-        return (job.finished - began) * 1000.0
+        # Events refused by design (sent just after this) must settle before a re-grant.
+        shopper.quiet_until = time.time() + 5.0
+        return (finished - began) * 1000.0
 
     def erase(self, shopper: Shopper) -> dict[str, Any]:
         shopper.on.clear()
         shopper.erased = True
         self.truth.erased.add(shopper.name)
         headers = shopper.cookie | {"accept": "application/json"}
+        began = time.monotonic()
         report: dict[str, Any] = self.http.post("/s/erase", headers=headers).json()
         for spans in (self.truth.granted.get((shopper.name, str(p)), []) for p in Purpose):
             _close(spans, time.time())
-        self.propagator().wait(_subject(shopper), 10.0)
+        if self.watch.wait(_subject(shopper), began, len(self.devices), PURGE_TIMEOUT_S) is None:
+            raise SimError("an erasure's purge was not acknowledged by every edge within 10 s")
         if shopper.name in self.truth.presence_until_purged:
             _close(self.truth.presence_until_purged[shopper.name], time.time())
         return report
@@ -366,7 +341,7 @@ class AuditStore:
             adv = AdvertisementData(None, {0xFFFF: payload}, {}, [], None, -70, ())
             roster.admit(adv, -70, now, stranger.address)
         by_token = {}
-        for shopper in self.rng.sample(opted, min(4, len(opted))):
+        for shopper in self.rng.sample(opted, min(3, len(opted))):
             if shopper.ble_key is None:
                 continue
             token = tokens_around(shopper.ble_key, now, spread=0)
@@ -419,9 +394,10 @@ class AuditStore:
                         on[Purpose.PICKUP_OFFERS],
                     )
                 )
-            missing = [p for p in (Purpose.PERSONAL_RECS, Purpose.PICKUP_OFFERS) if p not in on]
+            never = (Purpose.PERSONAL_RECS, Purpose.PICKUP_OFFERS)
+            missing = [p for p in never if p not in shopper.allowed]
             if missing and self.rng.random() < 0.2:
-                # A buggy kiosk: an event of a purpose the shopper never switched on.
+                # A buggy kiosk: an event of a purpose this shopper never switches on.
                 purpose = missing[0]
                 kind = "scan.personal" if purpose is Purpose.PERSONAL_RECS else "pickup"
                 draft = self.personal(dev, shopper, kind, purpose, None, "not-a-receipt")
@@ -458,17 +434,17 @@ class AuditStore:
     def stop(self) -> None:
         for dev in self.devices.values():
             dev.agent.stop()
-        if self._capture is not None:
-            self._capture.loop_stop()
-            self._capture.disconnect()
-        if self._server is not None:
-            self._server.should_exit = True
         if self._http is not None:
             self._http.close()
-        if self.service is not None:
-            self.service.stop()
-        if self._consent is not None:
-            self._consent.close()
+        if self.hub is not None and self.hub.poll() is None:
+            self.hub.send_signal(signal.SIGTERM)
+            try:
+                self.hub.wait(20)
+            except subprocess.TimeoutExpired:
+                self.hub.kill()
+                self.hub.wait()
+        if self._capture is not None:
+            self._capture.stop()
         if self.broker is not None:
             self.broker.stop()
 

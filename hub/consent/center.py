@@ -178,6 +178,21 @@ def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
             ttl=settings.pair_ttl_s,
         )
 
+    @router.post("/pair/redeem")
+    async def redeem(request: Request) -> dict[str, Any]:
+        """For a kiosk that read a pairing QR code: the shopper's pseudonym and the
+        receipts their purposes are on under (events carry them), once, before expiry."""
+        body = orjson.loads(await request.body() or b"{}")
+        code = body.get("code") if isinstance(body, dict) else None
+        subject = system.pairing.redeem(str(code or ""))
+        if subject is None:
+            raise HTTPException(status_code=404, detail="unknown or expired pairing code")
+        system.registry.audit("kiosk", "pair.redeem", subject, {})
+        return {
+            "subject": subject,
+            "consents": {str(p): system.registry.record_id(subject, p) for p in Purpose},
+        }
+
     @router.get("/ble-key")
     def ble_key(instore_phone: PhoneCookie = None) -> dict[str, Any]:
         """For the phone app: the key it derives its rotating BLE tokens from."""

@@ -113,8 +113,15 @@ def test_pairing_code_works_once_and_expires(center: tuple[httpx.Client, Consent
     code = page.split('data-code="', 1)[1].split('"', 1)[0]
     assert code.startswith("instore:pair:")
     assert "<svg" in page
-    assert system.pairing.redeem(code) is not None
-    assert system.pairing.redeem(code) is None  # one time only
+    client.post("/s/age", data={"birth_year": "1990"})
+    client.post("/s/consent/personal_recs", json={"on": True})
+    kiosk = client.post("/s/pair/redeem", json={"code": code})  # the kiosk read the QR
+    assert kiosk.status_code == 200
+    paired = kiosk.json()
+    assert paired["subject"].startswith("ps_")
+    assert paired["consents"]["personal_recs"] is not None
+    assert paired["consents"]["presence"] is None
+    assert client.post("/s/pair/redeem", json={"code": code}).status_code == 404  # once
     late = client.get("/s/pair").text.split('data-code="', 1)[1].split('"', 1)[0]
     system.pairing._clock = lambda: 1e12
     assert system.pairing.redeem(late) is None
