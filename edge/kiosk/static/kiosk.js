@@ -1,0 +1,149 @@
+// Kiosk screen: renders updates pushed by the edge agent (server-sent events), hears a
+// keyboard-wedge scanner, and keeps the screen free of one shopper's items for the next.
+(function () {
+  "use strict";
+  const STRINGS = JSON.parse(document.getElementById("strings").textContent);
+  const IDLE_MS = Number(document.body.dataset.idleMs) || 90000;
+  const KEY_GAP_MS = 50; // scanners type a key every 1-20 ms; people are slower
+  const MIN_CODE = 6;
+  let lang = document.documentElement.lang;
+  let current = null; // last update shown, re-rendered on a language switch
+  let idleTimer = null;
+  window.__shown = []; // {seq, arrived_ms, shown_ms}: read by the scan-to-screen benchmark
+
+  const $ = (id) => document.getElementById(id);
+  const t = (key) => (STRINGS[lang] || STRINGS.en)[key];
+
+  function money(cents, currency) {
+    return new Intl.NumberFormat(lang, { style: "currency", currency }).format(cents / 100);
+  }
+
+  function show(view) {
+    for (const el of document.querySelectorAll(".view")) el.hidden = el.id !== view;
+  }
+
+  function announce(text) {
+    $("status").textContent = text;
+  }
+
+  function renderProduct(p) {
+    $("product-name").textContent = p.name;
+    $("product-price").textContent = money(p.price_cents, p.currency);
+    $("product-description").textContent = p.description;
+    $("product-allergens").textContent = p.allergens.length ? p.allergens.join(", ") : t("no_allergens");
+    $("product-stock").textContent = p.stock > 0 ? t("in_stock").replace("{n}", p.stock) : t("out_of_stock");
+    $("product-shelf").textContent = p.shelf ? t("shelf") + ": " + p.shelf : "";
+    $("product-gtin").textContent = p.gtin;
+    const map = $("product-map");
+    map.hidden = !p.map;
+    if (p.map) map.href = p.map + "&lang=" + encodeURIComponent(lang);
+    const list = $("related-list");
+    list.replaceChildren();
+    for (const r of p.related) {
+      const li = document.createElement("li");
+      li.textContent = r.name + " — " + money(r.price_cents, r.currency);
+      list.appendChild(li);
+    }
+    $("related").hidden = p.related.length === 0;
+    show("product");
+    announce(t("scanned") + ": " + p.name + ", " + money(p.price_cents, p.currency));
+  }
+
+  function message(key) {
+    $("message-text").textContent = t(key);
+    show("message");
+    announce(t(key));
+  }
+
+  function render(update) {
+    current = update;
+    switch (update.view) {
+      case "product": renderProduct(update.product); break;
+      case "unknown": show("unknown"); announce(t("unknown_title")); break;
+      case "paired": $("paired").hidden = false; message("paired"); break;
+      case "pair_failed": message("pair_failed"); break;
+      case "ended": reset(); message("ended"); break;
+      case "idle": reset(); break;
+    }
+    if (update.seq !== undefined) {
+      // Two frames: the first callback runs before paint, the second after it.
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.__shown.push({ seq: update.seq, view: update.view, arrived_ms: update.arrived_ms,
+                              shown_ms: performance.timeOrigin + performance.now() });
+      }));
+    }
+    armIdle();
+  }
+
+  function reset() {
+    current = null;
+    $("paired").hidden = true;
+    setLarge(false);
+    show("welcome");
+  }
+
+  function armIdle() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => { reset(); announce(""); }, IDLE_MS);
+  }
+
+  function setLarge(on) {
+    document.documentElement.classList.toggle("large", on);
+    $("large-text").setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
+  function setLanguage(code) {
+    lang = code;
+    document.documentElement.lang = code;
+    for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+    document.title = t("title");
+    for (const b of document.querySelectorAll("button.lang")) {
+      b.setAttribute("aria-pressed", b.dataset.lang === code ? "true" : "false");
+    }
+    if (current && current.view === "product") renderProduct(current.product);
+  }
+
+  function post(path, body) {
+    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                         body: body ? JSON.stringify(body) : "{}" });
+  }
+
+  // Keyboard wedge: a fast burst of printable keys ended by Enter is a scan.
+  let buffer = "";
+  let lastKey = 0;
+  document.addEventListener("keydown", (e) => {
+    const now = performance.now();
+    if (now - lastKey > KEY_GAP_MS) buffer = "";
+    lastKey = now;
+    if (e.key === "Enter" && buffer.length >= MIN_CODE) {
+      e.preventDefault();
+      const text = buffer;
+      buffer = "";
+      post("/api/code", { text });
+      return;
+    }
+    if (e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) buffer += e.key;
+  }, true);
+
+  let lastTouch = 0;
+  function activity() {
+    armIdle();
+    const now = Date.now();
+    if (now - lastTouch > 5000) { lastTouch = now; post("/api/touch"); }
+  }
+  document.addEventListener("pointerdown", activity);
+  document.addEventListener("keydown", activity);
+
+  $("done").addEventListener("click", () => { post("/api/done"); reset(); message("ended"); });
+  $("large-text").addEventListener("click", () => {
+    setLarge(!document.documentElement.classList.contains("large"));
+  });
+  for (const b of document.querySelectorAll("button.lang")) {
+    b.addEventListener("click", () => setLanguage(b.dataset.lang));
+  }
+
+  const source = new EventSource("/events");
+  source.onmessage = (e) => render(JSON.parse(e.data));
+  source.onopen = () => { document.body.dataset.connected = "true"; };
+  armIdle();
+})();

@@ -1,0 +1,148 @@
+"""The kiosk screen: a FastAPI app the edge agent serves on localhost for Chromium in kiosk
+mode. The product card is pushed to the page by server-sent events as the code is read.
+
+Mount points for other features: the maps helper's router goes under ``/map`` (pass
+``map_url="/map"`` and ``app.include_router(router, prefix="/map")``); the recommender is
+the ``related`` callable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Annotated, Final
+
+import orjson
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field
+
+from edge.kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, STRINGS, pick_language
+from edge.kiosk.kiosk import EventSink, Kiosk, RelatedItems
+from edge.kiosk.scanloop import CameraLoop, ScannerLoop
+from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, PairingResolver
+from edge.ports import Camera, CodeInput
+from edge.scan.catalog import Catalog
+from edge.scan.worker import DeadlineDecoder
+
+_HERE: Final = Path(__file__).parent
+# 15 s: proxies and browsers drop a silent stream after ~30-60 s; a comment line keeps it.
+_KEEPALIVE_S: Final = 15.0
+_TICK_S: Final = 0.5  # how often the idle timeout is checked
+_templates: Final = Environment(
+    loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+class CodeIn(BaseModel):
+    """A code the page's keyboard-wedge listener assembled."""
+
+    text: str = Field(min_length=1, max_length=256)
+
+
+async def _stream(kiosk: Kiosk, request: Request) -> AsyncIterator[bytes]:
+    page = kiosk.subscribe()
+    try:
+        yield b"retry: 1000\n\n"
+        while not await request.is_disconnected():
+            try:
+                update = await asyncio.wait_for(page.get(), _KEEPALIVE_S)
+            except TimeoutError:
+                yield b": keep-alive\n\n"
+                continue
+            yield b"data: " + orjson.dumps(update) + b"\n\n"
+    finally:
+        kiosk.unsubscribe(page)
+
+
+def build_kiosk_app(
+    catalog: Catalog,
+    sink: EventSink | None = None,
+    camera: Camera | None = None,
+    scanner: CodeInput | None = None,
+    *,
+    pairing: PairingResolver | None = None,
+    related: RelatedItems | None = None,
+    map_url: str | None = None,
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+    decoder: Callable[[], DeadlineDecoder] = DeadlineDecoder,
+) -> FastAPI:
+    """The kiosk app for ``catalog``. Scan events go to ``sink``; codes come from ``camera``
+    (decoded in a worker process under a per-frame deadline), ``scanner``, and keystrokes
+    the page itself hears. ``app.state.kiosk`` is the :class:`Kiosk` behind it."""
+    kiosk = Kiosk(
+        catalog,
+        sink,
+        pairing=pairing,
+        related=related,
+        map_url=map_url,
+        idle_timeout_s=idle_timeout_s,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loops: list[CameraLoop | ScannerLoop] = []
+        if camera is not None:
+            loops.append(CameraLoop(camera, kiosk, decoder))
+        if scanner is not None:
+            loops.append(ScannerLoop(scanner, kiosk))
+        for loop in loops:
+            loop.start()
+
+        async def ticker() -> None:
+            while True:
+                await asyncio.sleep(_TICK_S)
+                kiosk.tick()
+
+        task = asyncio.create_task(ticker())
+        app.state.loops = loops
+        try:
+            yield
+        finally:
+            task.cancel()
+            for loop in loops:
+                await asyncio.to_thread(loop.stop)
+
+    app = FastAPI(title="instore kiosk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.kiosk = kiosk
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="kiosk-static")
+
+    @app.get("/", response_class=HTMLResponse)
+    def screen(
+        lang: str | None = None, accept_language: Annotated[str | None, Header()] = None
+    ) -> HTMLResponse:
+        language = pick_language(lang, accept_language)
+        html = _templates.get_template("kiosk.html").render(
+            lang=language,
+            t=STRINGS[language],
+            languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+            strings_json=orjson.dumps(STRINGS).decode(),
+            idle_ms=int(idle_timeout_s * 1000),
+        )
+        return HTMLResponse(html)
+
+    @app.get("/events")
+    def events(request: Request) -> StreamingResponse:
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        return StreamingResponse(
+            _stream(kiosk, request), media_type="text/event-stream", headers=headers
+        )
+
+    @app.post("/api/code")
+    def code(body: CodeIn) -> JSONResponse:
+        return JSONResponse(kiosk.submit_text(body.text, "scanner"))
+
+    @app.post("/api/done")
+    def done() -> JSONResponse:
+        return JSONResponse(kiosk.done())
+
+    @app.post("/api/touch")
+    def touch() -> JSONResponse:
+        kiosk.session.touch(kiosk.clock())
+        return JSONResponse({"ok": True})
+
+    return app
