@@ -9,6 +9,7 @@ from typing import Final
 # One module a benchmark, each with ``register(sub)`` adding its parser.
 _BENCH_MODULES: Final[tuple[str, ...]] = (
     "simulators.bench.route",
+    "simulators.bench.ingest",
     "simulators.bench.recs",
     "simulators.bench.ble",
     "simulators.bench.dashboard",
