@@ -42,8 +42,8 @@ MIN_SPREAD: Final = 0.12  # log10 distance spread a gateway needs for its own ex
 POSITION_WINDOW_S: Final = 2.0
 ENGINE_GRID: Final = {
     "sigma_db": (5.0, 6.0, 7.0),
-    "switch_margin": (0.3, 0.5, 0.7),
-    "evidence_weight": (0.5, 0.65, 0.8),
+    "switch_margin": (0.2, 0.3, 0.5),
+    "shadow_correlation_s": (2.0, 3.0, 5.0),
 }
 FLAP_PENALTY: Final = 0.05  # accuracy points given up per flap per change above 1.3
 

@@ -53,15 +53,17 @@ class EngineSettings(BaseModel):
     fading: bool = True  # model Rayleigh fast fading per packet
     sensitivity_dbm: float = -98.0  # the receivers' floor: fainter packets are not heard
     outlier_share: float = Field(default=0.02, ge=0.0, lt=0.5)  # robust likelihood floor
-    evidence_weight: float = Field(default=0.65, gt=0.0, le=1.0)  # shadowing is correlated
+    evidence_weight: float = Field(default=1.0, gt=0.0, le=1.0)  # shadowing is correlated
+    shadow_tracking: bool = True  # track each link's shadowing (Kalman) rather than temper
+    shadow_correlation_s: float = Field(default=3.0, gt=0.0)  # memory of that tracking
     joint_packets: bool = True  # one observation per link and tick (mean linear power)
     packets_per_link: float = Field(default=3.0, ge=1.0)  # per tick, more are down-weighted
-    miss_weight: float = Field(default=0.6, ge=0.0, le=1.0)  # evidence of not being heard
+    miss_weight: float = Field(default=0.3, ge=0.0, le=1.0)  # evidence of not being heard
     loss: float = Field(default=0.3, ge=0.0, lt=1.0)  # packet loss the model expects
     speed_m_s: float = Field(default=1.0, gt=0.0, le=3.0)  # walking speed
     mean_dwell_s: float = Field(default=30.0, gt=0.0)  # shoppers stand at a shelf this long
     mean_walk_s: float = Field(default=12.0, gt=0.0)  # and walk this long between shelves
-    switch_margin: float = Field(default=0.5, ge=0.0, le=0.95)  # hysteresis for a dwelling shopper
+    switch_margin: float = Field(default=0.3, ge=0.0, le=0.95)  # hysteresis for a dwelling shopper
     walk_margin: float = Field(default=0.0, ge=0.0, le=0.9)  # margin for a walking shopper
     dwell_power: float = Field(
         default=1.0, gt=0.0, le=4.0

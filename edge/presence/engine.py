@@ -24,6 +24,7 @@ from scipy.ndimage import gaussian_filter
 from edge.presence.config import PresenceSettings
 from edge.presence.grid import MAX_JOINT, N_RSSI, RSSI_MIN, FloorGrid, RadioTables, rssi_index
 from edge.presence.roster import TOKEN, RosterFilter, Sighting
+from edge.presence.shadowing import LinkShadowing
 
 ENTER: Final = "enter"
 EXIT: Final = "exit"
@@ -75,6 +76,14 @@ class PresenceEngine:
         self._n_gw = len(self.grid.gateway_names)
         self._probs = np.zeros((0, 1 + _HEADINGS, self.grid.n_cells), dtype=np.float32)
         self._prior = self.grid.prior.astype(np.float32)  # probs are [row, mode, cell]
+        self._shadow = (
+            LinkShadowing(
+                settings.engine, len(self.grid.gateway_names), self.grid.n_cells, MAX_JOINT
+            )
+            if settings.engine.shadow_tracking
+            else None
+        )
+        self._mean32 = self.tables.mean_dbm.astype(np.float32)
         eng = settings.engine
         self._step_cells = eng.speed_m_s * eng.tick_s / eng.cell_m
         self._offsets = [
@@ -235,6 +244,10 @@ class PresenceEngine:
             grown[:row] = self._probs
             self._free.extend(range(grown.shape[0] - 1, row, -1))
             self._probs = grown
+            if self._shadow is not None:
+                self._shadow.grow(grown.shape[0])
+        if self._shadow is not None:
+            self._shadow.reset(row)
         self._probs[row] = self._prior / (1 + _HEADINGS)
         track = _Track(row=row)
         self._tracks[name] = track
@@ -253,6 +266,8 @@ class PresenceEngine:
         for _ in range(min(ticks, _MAX_GAP_STEPS)):
             probs = self._step(probs)
         self._probs[active] = probs
+        if self._shadow is not None:
+            self._shadow.decay(active, ticks)
 
     def _step(self, probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         eng = self.settings.engine
@@ -301,7 +316,11 @@ class PresenceEngine:
             jrows = ((k - 1) * self._n_gw + uniq % self._n_gw) * N_RSSI + rssi_index(mean_db)
             starts = np.flatnonzero(np.r_[True, link_dev[1:] != link_dev[:-1]])
             devs = link_dev[starts]
-            contrib = self.tables.joint[jrows] * np.float32(eng.evidence_weight)
+            if self._shadow is not None:
+                ll = self._shadow.weigh(link_dev, uniq % self._n_gw, k, mean_db, self._mean32)
+                contrib = ll * np.float32(eng.evidence_weight)
+            else:
+                contrib = self.tables.joint[jrows] * np.float32(eng.evidence_weight)
         else:
             # cap the joint weight of one link's packets in one tick
             weight = (

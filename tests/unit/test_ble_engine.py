@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from edge.presence.config import EngineSettings, PresenceSettings
 from edge.presence.engine import DWELL, ENTER, EXIT, PresenceEngine, ZoneEvent
 from edge.presence.roster import BEACON, TOKEN, RosterFilter, Sighting
+from edge.presence.shadowing import LinkShadowing, fading_moments
 from protocol.models import Roster
 
 PREFIX = bytes.fromhex("696e73746f726501")
@@ -137,3 +138,27 @@ def test_any_reception_sequence_gives_coherent_events(
             assert inside.pop(e.id) == e.zone
     assert inside == {}
     assert engine.tracked == 0
+
+
+def test_fading_moments_match_rayleigh() -> None:
+    mean, var = fading_moments(3)
+    assert abs(mean[0] - (-2.51)) < 0.01  # E[10 log10(Exp(1))]
+    assert abs(var[0] - 5.57**2) < 0.1
+    assert var[2] < var[1] < var[0]  # averaging packets narrows the fading
+
+
+def test_link_shadowing_learns_a_links_offset_and_forgets_it() -> None:
+    eng = EngineSettings(sigma_db=6.0, shadow_correlation_s=3.0)
+    links = LinkShadowing(eng, n_gateways=1, n_cells=2, k_max=4)
+    links.grow(1)
+    mean = np.array([[-70.0, -80.0]], dtype=np.float32)
+    dev, gw, k = np.array([0]), np.array([0]), np.array([4])
+    first = links.weigh(dev, gw, k, np.array([-64.0]), mean)
+    assert first[0, 0] > first[0, 1]  # 6 dB above cell 0's mean is likelier than 16 dB
+    for _ in range(5):
+        links.weigh(dev, gw, k, np.array([-64.0]), mean)
+    assert 4.0 < float(links.m[0, 0, 0]) < 7.0  # the persistent offset is now shadowing
+    assert float(links.v[0, 0]) < 36.0
+    links.decay(np.array([0]), 30)
+    assert abs(float(links.m[0, 0, 0])) < 0.1
+    assert abs(float(links.v[0, 0]) - 36.0) < 0.5

@@ -1,0 +1,90 @@
+"""Shadowing tracked per link: a Kalman filter per (id, gateway) and cell.
+
+Shadowing stays correlated for seconds (people, shelves, the body holding the phone).
+Instead of tempering the evidence, each link's shadowing is an AR(1) process whose
+current value is estimated per cell hypothesis: the innovation of a new observation is
+what neither the path loss from that cell nor the link's recent shadowing explains.
+Fading of a k-packet mean (log-Gamma in dB) is treated as Gaussian with its mean and
+variance; a small outlier share keeps the likelihood robust.
+
+The gain and variance depend only on the link's history, not on the cell, so only the
+mean is kept per cell: ``m[row, gateway, cell]``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import digamma, polygamma
+
+from edge.presence.config import EngineSettings
+
+DB: Final = 10.0 / math.log(10.0)
+_RSSI_SPAN_DB: Final = 80.0  # outliers land anywhere between the floor and a close phone
+F32 = npt.NDArray[np.float32]
+
+
+def fading_moments(k_max: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Mean and variance (dB) of ``10 log10`` of the mean of k Exp(1) powers, k = 1..k_max."""
+    k = np.arange(1, k_max + 1, dtype=np.float64)
+    mean = DB * (digamma(k) - np.log(k))
+    var = DB**2 * polygamma(1, k)
+    return mean, var
+
+
+class LinkShadowing:
+    """Per-link shadowing estimates for every tracked row."""
+
+    def __init__(self, eng: EngineSettings, n_gateways: int, n_cells: int, k_max: int) -> None:
+        self._rho = math.exp(-eng.tick_s / eng.shadow_correlation_s)
+        self._var = eng.sigma_db**2
+        self._outlier = eng.outlier_share
+        mean, var = fading_moments(k_max)
+        self._fade_mean = mean.astype(np.float32)
+        self._fade_var = var.astype(np.float32)
+        self._n_gw = n_gateways
+        self._n_cells = n_cells
+        self.m = np.zeros((0, n_gateways, n_cells), dtype=np.float32)
+        self.v = np.zeros((0, n_gateways), dtype=np.float32)
+
+    def grow(self, rows: int) -> None:
+        old = self.m.shape[0]
+        m = np.zeros((rows, self._n_gw, self._n_cells), dtype=np.float32)
+        v = np.full((rows, self._n_gw), self._var, dtype=np.float32)
+        m[:old], v[:old] = self.m, self.v
+        self.m, self.v = m, v
+
+    def reset(self, row: int) -> None:
+        self.m[row] = 0.0
+        self.v[row] = self._var
+
+    def decay(self, rows: npt.NDArray[np.int64], ticks: int) -> None:
+        """Time passes: shadowing regresses to zero and grows uncertain again."""
+        rho = self._rho**ticks
+        self.m[rows] *= np.float32(rho)
+        self.v[rows] = rho * rho * self.v[rows] + self._var * (1.0 - rho * rho)
+
+    def weigh(
+        self,
+        dev: npt.NDArray[np.int64],
+        gateway: npt.NDArray[np.int64],
+        k: npt.NDArray[np.int64],
+        z: npt.NDArray[np.float64],
+        mean_dbm: F32,
+    ) -> F32:
+        """Log-likelihood per link (rows) and cell, then the Kalman update of each link."""
+        m = self.m[dev, gateway]  # (links, cells)
+        v = self.v[dev, gateway]
+        s = v + self._fade_var[k - 1]
+        e = (z - self._fade_mean[k - 1]).astype(np.float32)[:, None] - mean_dbm[gateway] - m
+        dens = np.exp(-0.5 * e * e / s[:, None]) / np.sqrt(2 * math.pi * s)[:, None]
+        ll: F32 = np.log((1.0 - self._outlier) * dens + self._outlier / _RSSI_SPAN_DB).astype(
+            np.float32
+        )
+        gain = (v / s).astype(np.float32)
+        self.m[dev, gateway] = m + gain[:, None] * e
+        self.v[dev, gateway] = (1.0 - gain) * v
+        return ll
