@@ -49,6 +49,7 @@ class UplinkSettings:
     window: int = 32  # unacknowledged batches in flight; the broker's queue is sized from it
     ack_timeout_s: float = 5.0  # resend from the last acked seq if the hub is this late
     keepalive_s: int = 30
+    heartbeat_s: float = HEARTBEAT_S
 
 
 @dataclass(slots=True)
@@ -246,7 +247,7 @@ class Uplink:
             now = time.monotonic()
             if self._inflight and now - self._inflight[0].sent_at > self.settings.ack_timeout_s:
                 self._rewind()
-            if now - self._last_hb >= HEARTBEAT_S and self._connected.is_set():
+            if now - self._last_hb >= self.settings.heartbeat_s and self._connected.is_set():
                 self._heartbeat(now)
             room = len(self._inflight) < self.settings.window
             if self._connected.is_set() and room and self._send_one():

@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from hub.dashboard.auth import Role
+from hub.dashboard.users_cli import add_users
 from protocol.console import say
 from simulators.fleet import SimStore
 
@@ -37,11 +39,17 @@ def _demo(args: argparse.Namespace) -> int:
     )
     try:
         store.setup()
+        logins = add_users(
+            store.home,
+            {"staff": Role.STAFF, "officer": Role.PRIVACY_OFFICER, "admin": Role.ADMIN},
+        )
         store.start_hub()
         for seed, device in enumerate(store.device_ids()):
             store.start_device(device, ["--rate", str(args.rate), "--seed", str(seed)])
         say(f"dashboard: {store.dashboard_url}")
         say(f"broker:    {store.broker_url}")
+        for name, password in logins.items():
+            say(f"login:     {name} / {password}   (made for this run, shown once)")
         say(f"devices:   {', '.join(store.device_ids())} (logs in {args.root / 'logs'})")
         say("Ctrl-C stops everything.")
         stop.wait()

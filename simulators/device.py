@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="exit once N events are generated and all acknowledged",
     )
     dev.add_argument("--seed", type=int, default=0)
+    dev.add_argument("--heartbeat", type=float, default=15.0, help="seconds between heartbeats")
+    dev.add_argument("--keepalive", type=int, default=30, help="MQTT keepalive in seconds")
     dev.set_defaults(handler=_device)
 
 
@@ -114,7 +116,8 @@ def _lines(path: Path) -> int:
 
 def _device(args: argparse.Namespace) -> int:
     identity = DeviceIdentity.read(args.identity)
-    agent = EdgeAgent(identity, args.outbox, settings=UplinkSettings())
+    settings = UplinkSettings(heartbeat_s=args.heartbeat, keepalive_s=args.keepalive)
+    agent = EdgeAgent(identity, args.outbox, settings=settings)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -9,10 +9,8 @@ docs/screenshots/dashboard-*.png.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,29 +29,6 @@ from simulators.fleet import SimStore
 SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 KEEPALIVE_S: Final = 4  # the test device's MQTT keepalive: the broker's will after 6 s
 HEARTBEAT_S: Final = 1.0  # the test device's heartbeat, and the hub's expectation of it
-# A device with a short heartbeat and keepalive (the spine's are 15 s and 30 s), sending a
-# scan or footfall event a second. edge.uplink has no heartbeat setting yet, so the
-# module constant is set before the agent starts.
-DEVICE_SCRIPT: Final = """
-import sys, time, random
-from pathlib import Path
-import edge.uplink
-edge.uplink.HEARTBEAT_S = float(sys.argv[3])
-from edge.agent import EdgeAgent
-from edge.uplink import UplinkSettings
-from protocol.enrolment import DeviceIdentity
-from simulators.device import draft_for
-identity = DeviceIdentity.read(Path(sys.argv[1]))
-settings = UplinkSettings(keepalive_s=int(sys.argv[4]))
-agent = EdgeAgent(identity, Path(sys.argv[2]), settings=settings)
-agent.start()
-rng = random.Random(1)
-n = 0
-while True:
-    agent.submit([draft_for(identity.kind, rng, time.time(), False, n)])
-    n += 1
-    time.sleep(1.0)
-"""
 
 
 class Hub:
@@ -64,23 +39,11 @@ class Hub:
         self.devices: dict[str, subprocess.Popen[bytes]] = {}
 
     def start_device(self, device: str) -> subprocess.Popen[bytes]:
-        root = self.store.root
-        log = (root / "logs" / f"{device}.log").open("ab")
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                DEVICE_SCRIPT,
-                str(self.store.identities[device]),
-                str(root / "edge" / device / "outbox.db"),
-                str(HEARTBEAT_S),
-                str(KEEPALIVE_S),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=os.environ | {"PYTHONUNBUFFERED": "1"},
+        """A device with a short heartbeat and keepalive, one event a second."""
+        proc = self.store.start_device(
+            device,
+            ["--rate", "1", "--heartbeat", str(HEARTBEAT_S), "--keepalive", str(KEEPALIVE_S)],
         )
-        log.close()
         self.devices[device] = proc
         return proc
 
