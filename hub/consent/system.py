@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.consent.auditlog import Clock
+from hub.consent.commands import CommandChannel
 from hub.consent.pairing import PairingCodes
 from hub.consent.registry import ConsentRegistry
 from hub.consent.retention import RetentionJob, enforce_retention
@@ -42,6 +43,7 @@ class ConsentSystem:
         self.requests = SubjectRequests(self.registry, self.protector)
         self.pairing = PairingCodes(self.settings.pair_ttl_s, clock)
         self.propagator: Propagator | None = None
+        self.channel: CommandChannel | None = None
         self._jobs: list[RosterTicker | RetentionJob] = []
 
     def check(self, subject: str, purpose: str) -> bool:
@@ -61,8 +63,11 @@ class ConsentSystem:
         self, service: CommandSender, devices: Callable[[], list[str]] | None = None
     ) -> Propagator:
         """Send roster updates and purges through ``service`` from now on."""
+        self.channel = CommandChannel(service.broker, f"hub-{service.store_id}-consent")
+        if not self.channel.start():
+            self.channel = None  # purges then go out through the hub's own client
         self.propagator = Propagator(
-            service, self.registry, devices or self.enrolled_devices, self.clock
+            service, self.registry, devices or self.enrolled_devices, self.clock, self.channel
         )
         self.requests.on_erase.append(self.propagator.erased)
         return self.propagator
@@ -86,5 +91,7 @@ class ConsentSystem:
     def close(self) -> None:
         for job in self._jobs:
             job.stop()
+        if self.channel is not None:
+            self.channel.stop()
         self.keys.close()
         self.registry.close()

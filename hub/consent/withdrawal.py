@@ -16,8 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from hub.consent.commands import CommandChannel, Outgoing
 from hub.consent.registry import Change, ConsentRegistry
-from protocol.models import CommandAck, PurgeSubjects
+from hub.consent.settings import ConsentError
+from protocol.enrolment import BrokerAddress
+from protocol.models import Command, CommandAck, PurgeSubjects
 from protocol.purposes import Purpose
 from protocol.topics import Topic, TopicKind
 
@@ -29,6 +32,7 @@ class CommandSender(Protocol):
 
     store_id: str
     on_command_ack: list[Callable[[str, CommandAck], None]]
+    broker: BrokerAddress
 
     def send_command(self, device: str, body: PurgeSubjects) -> uuid.UUID: ...
 
@@ -55,8 +59,10 @@ class Propagator:
         registry: ConsentRegistry,
         devices: Callable[[], Sequence[str]],
         clock: Callable[[], float] = time.time,
+        channel: CommandChannel | None = None,
     ) -> None:
         self.service = service
+        self.channel = channel
         self.registry = registry
         self.devices = devices
         self.clock = clock
@@ -67,33 +73,59 @@ class Propagator:
         registry.listeners.append(self._changed)
 
     def _changed(self, change: Change) -> None:
-        if change.purpose is Purpose.PRESENCE:
-            self.publish_roster()
-        if not change.granted:
-            self.purge(change.subject, [change.purpose])
+        roster = change.purpose is Purpose.PRESENCE
+        self._propagate(change.subject, [change.purpose], roster, purge=not change.granted)
 
     def erased(self, subject: str) -> None:
         """Erasure listener: roster without them, purge of every purpose."""
-        self.publish_roster()
-        self.purge(subject, None)
+        self._propagate(subject, None, roster=True, purge=True)
 
     def publish_roster(self) -> None:
-        roster = self.registry.roster(self.clock())
-        topic = Topic(self.service.store_id, TopicKind.ROSTER)
-        self.service.publish_retained(topic, roster.to_bytes())
+        self._propagate(None, None, roster=True, purge=False)
 
     def purge(self, subject: str, purposes: list[Purpose] | None) -> Purge:
-        body = PurgeSubjects(subjects=[subject], purposes=purposes)
-        job = Purge(subject, time.monotonic())
-        with self._lock:
-            self.last[subject] = job
-            for device in self.devices():
-                command = self.service.send_command(device, body)
-                job.pending.add(command)
-                self._by_command[command] = job
-            if not job.pending:
-                job.finished = time.monotonic()
-                job.done.set()
+        """Send a purge of ``subject`` to every enrolled device."""
+        job = self._propagate(subject, purposes, roster=False, purge=True)
+        if job is None:  # pragma: no cover - purge=True with a subject always makes one
+            raise ConsentError("no purge was made")
+        return job
+
+    def _propagate(
+        self, subject: str | None, purposes: list[Purpose] | None, roster: bool, purge: bool
+    ) -> Purge | None:
+        """The roster first, then one purge command per device: one burst on the command
+        channel, or one publish at a time on the hub's client if there is no channel."""
+        store = self.service.store_id
+        burst: list[Outgoing] = []
+        channel = self.channel if self.channel is not None and self.channel.connected else None
+        if roster:
+            topic = Topic(store, TopicKind.ROSTER)
+            payload = self.registry.roster(self.clock()).to_bytes()
+            if channel is not None:
+                burst.append((str(topic), payload, True))
+            else:
+                self.service.publish_retained(topic, payload)
+        job = None
+        if purge and subject is not None:
+            body = PurgeSubjects(subjects=[subject], purposes=purposes)
+            job = Purge(subject, time.monotonic())
+            with self._lock:
+                self.last[subject] = job
+                for device in self.devices():
+                    if channel is not None:
+                        command = Command(id=uuid.uuid4(), body=body)
+                        topic_text = str(Topic.device_topic(store, device, TopicKind.CMD))
+                        burst.append((topic_text, command.to_bytes(), False))
+                        command_id = command.id
+                    else:
+                        command_id = self.service.send_command(device, body)
+                    job.pending.add(command_id)
+                    self._by_command[command_id] = job
+                if not job.pending:
+                    job.finished = time.monotonic()
+                    job.done.set()
+        if channel is not None and burst:
+            channel.send(burst)
         return job
 
     def _acked(self, device: str, ack: CommandAck) -> None:
