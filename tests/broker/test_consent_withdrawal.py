@@ -201,3 +201,17 @@ def test_privacy_audit_small_run_finds_no_leak(tmp_path: Path) -> None:
     assert result["leaks"] == 0, detail
     assert result["shredded_readable"] == 0
     assert result["checked"] > 100
+
+
+def test_purges_go_through_the_hub_client_without_a_channel(store: Store) -> None:
+    propagator = store.consent.propagator
+    assert propagator is not None
+    assert propagator.channel is not None  # the normal path: a connection of its own
+    propagator.channel = None
+    reg = store.consent.registry
+    reg.set_consent(SUBJECT, Purpose.PRESENCE, True)
+    reg.set_consent(SUBJECT, Purpose.PRESENCE, False)
+    job = propagator.wait(SUBJECT, WAIT)
+    assert job is not None
+    assert not job.pending
+    assert store.retained_roster().tokens == []
