@@ -52,8 +52,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ret.set_defaults(handler=_retention)
 
 
+def _home(data: Path) -> HubHome:
+    """The hub data directory, refusing one that ``instore-hub init`` did not make."""
+    home = HubHome(data)
+    home.settings()  # raises HubError with a sentence if it is not a hub directory
+    return home
+
+
 def _verify(args: argparse.Namespace) -> int:
-    registry = ConsentRegistry(HubHome(args.data))
+    registry = ConsentRegistry(_home(args.data))
     try:
         reports = registry.verify()
     finally:
@@ -69,7 +76,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    home = HubHome(args.data)
+    home = _home(args.data)
     settings = load_settings(home)
     now = time.time()
     folder = backup.make_backup(home, now, settings.backup_key_days, args.to)
@@ -82,7 +89,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    home = HubHome(args.data)
+    home = _home(args.data)
     if not (args.backup / backup.MANIFEST).exists():
         raise ConsentError(f"{args.backup} is not a backup directory")
     erased = backup.restore(home, args.backup, time.time())
@@ -91,7 +98,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _records(args: argparse.Namespace) -> int:
-    settings = load_settings(HubHome(args.data))
+    settings = load_settings(_home(args.data))
     out = {
         "records_of_processing": records_of_processing(settings),
         "data_map": fideslang_dataset(),
@@ -101,13 +108,13 @@ def _records(args: argparse.Namespace) -> int:
 
 
 def _notice(args: argparse.Namespace) -> int:
-    args.out.write_text(notice_html(load_settings(HubHome(args.data))))
+    args.out.write_text(notice_html(load_settings(_home(args.data))))
     say(f"notice written: {args.out} (print it; the QR code opens the consent center)")
     return 0
 
 
 def _retention(args: argparse.Namespace) -> int:
-    registry = ConsentRegistry(HubHome(args.data))
+    registry = ConsentRegistry(_home(args.data))
     try:
         deleted = enforce_retention(registry.db, registry.settings, time.time(), registry.lock)
     finally:
