@@ -33,7 +33,7 @@ from hub.migrations import migrate
 from hub.settings import HubHome
 from hub.storage import connect
 from protocol.ble_token import tokens_around
-from protocol.models import Roster
+from protocol.models import Roster, RosterEntry
 from protocol.purposes import Purpose
 
 BLE_KEY_BYTES: Final = 16  # the token frame's minimum key length (protocol/ble_token.py)
@@ -81,10 +81,11 @@ class ConsentRegistry:
                 "INSERT OR IGNORE INTO policies(sha256, version, at, body) VALUES (?, ?, ?, ?)",
                 (self.policy_sha256, self.settings.policy_version, clock(), policy_body),
             )
-        self._state: dict[tuple[str, str], bool] = {
-            (s, p): bool(g)
-            for s, p, g in self.db.execute("SELECT subject, purpose, granted FROM consents")
-        }
+        self._state: dict[tuple[str, str], bool] = {}
+        self._since: dict[tuple[str, str], float] = {}  # when the grant in force was made
+        for s, p, g, at in self.db.execute("SELECT subject, purpose, granted, at FROM consents"):
+            self._state[(s, p)] = bool(g)
+            self._since[(s, p)] = float(at)
         self._ble: dict[str, bytes] = {}
         self.listeners: list[ChangeListener] = []
 
@@ -93,6 +94,15 @@ class ConsentRegistry:
     def check(self, subject: str, purpose: str) -> bool:
         """The hub's ``ConsentCheck``: is ``purpose`` switched on for ``subject`` right now?"""
         return self._state.get((subject, purpose), False)
+
+    def check_collected(
+        self, subject: str, purpose: str, collected_at: float, margin_s: float = 2.0
+    ) -> bool:
+        """Stricter than :meth:`check`: the purpose is on *and* the event was collected
+        under the grant now in force (not before it, give or take ``margin_s`` of clock
+        difference). For ingest once it passes the event time (decision 0405)."""
+        key = (subject, purpose)
+        return self._state.get(key, False) and collected_at >= self._since[key] - margin_s
 
     def granted(self, subject: str) -> dict[Purpose, bool]:
         return {p: self._state.get((subject, p), False) for p in Purpose}
@@ -197,6 +207,7 @@ class ConsentRegistry:
                     self.db.execute("ROLLBACK")
                 raise ConsentError(f"cannot record the consent change: {exc}") from exc
         if granted:
+            self._since[key] = at
             self._state[key] = True
             if notify:
                 self._tell(change)
@@ -251,14 +262,18 @@ class ConsentRegistry:
         """Tokens of every shopper with presence on, for the windows around ``now`` only."""
         windows: set[int] = set()
         tokens: list[str] = []
+        entries: dict[str, RosterEntry] = {}
         for subject in self.subjects_with(Purpose.PRESENCE):
             key = self.ble_key(subject)
-            if key is None:
+            record = self.record_id(subject, Purpose.PRESENCE)
+            if key is None or record is None:
                 continue
             for window, token in tokens_around(key, now, spread).items():
                 windows.add(window)
                 tokens.append(token.hex())
-        return Roster(windows=sorted(windows), tokens=sorted(tokens))
+                # So a gateway can name the shopper in a zone event: pseudonym and receipt.
+                entries[token.hex()] = RosterEntry(subject=subject, consent=record)
+        return Roster(windows=sorted(windows), tokens=sorted(tokens), entries=entries)
 
     # -- proof ----------------------------------------------------------------------------
 

@@ -50,6 +50,10 @@ class ConsentSystem:
         """The ``ConsentCheck`` to give ``HubService(consent=...)``."""
         return self.registry.check(subject, purpose)
 
+    def check_collected(self, subject: str, purpose: str, collected_at: float) -> bool:
+        """The stricter check of decision 0405, for when ingest passes the event time."""
+        return self.registry.check_collected(subject, purpose, collected_at)
+
     def audit(
         self, actor: str, action: str, subject: str | None, detail: dict[str, Any] | None = None
     ) -> str:

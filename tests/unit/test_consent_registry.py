@@ -190,3 +190,20 @@ def test_a_removed_or_forged_entry_fails_verification(registry: ConsentRegistry)
     report = chain.verify(registry.db, "consent_ledger", public)
     assert not report.ok
     assert "signature" in report.reason
+
+
+def test_an_event_collected_before_the_grant_in_force_is_refused(home: HubHome) -> None:
+    clock = Clock(1_800_000_000.0)
+    reg = ConsentRegistry(home, clock=clock)
+    reg.confirm_age(SUBJECT, 1990, 2026)
+    reg.set_consent(SUBJECT, Purpose.PRESENCE, True)
+    assert reg.check_collected(SUBJECT, "presence", clock.now + 1)
+    clock.now += 60
+    reg.set_consent(SUBJECT, Purpose.PRESENCE, False)
+    off_at = clock.now + 5  # collected while presence was off...
+    clock.now += 60
+    reg.set_consent(SUBJECT, Purpose.PRESENCE, True)
+    assert reg.check(SUBJECT, "presence")  # ...the plain check would take it now
+    assert not reg.check_collected(SUBJECT, "presence", off_at)
+    assert reg.check_collected(SUBJECT, "presence", clock.now - 1)  # within the margin
+    assert not reg.check_collected(OTHER, "presence", clock.now)
