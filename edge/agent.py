@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from edge.outbox import Accepted, Draft, Outbox
-from edge.uplink import Uplink, UplinkSettings
+from edge.uplink import RosterHandler, StatusSource, Uplink, UplinkSettings
 from protocol.enrolment import DeviceIdentity
 from protocol.models import Command, CommandAck, PurgeSubjects
 
@@ -35,12 +35,20 @@ class EdgeAgent:
         *,
         settings: UplinkSettings | None = None,
         limit_bytes: int | None = None,
+        on_roster: RosterHandler | None = None,
+        counters: StatusSource | None = None,
     ) -> None:
         self.identity = identity
         kwargs = {} if limit_bytes is None else {"limit_bytes": limit_bytes}
         self.outbox = Outbox(outbox_path, **kwargs)
         self.uplink = Uplink(
-            identity, self.outbox, version=VERSION, settings=settings, on_command=self._command
+            identity,
+            self.outbox,
+            version=VERSION,
+            settings=settings,
+            on_command=self._command,
+            on_roster=on_roster,
+            counters=counters,
         )
         self._purge_listeners: list[PurgeListener] = []
         self._lock = threading.Lock()

@@ -9,7 +9,12 @@ from edge.errors import EdgeError
 from protocol.console import build_parser, run
 
 # Each module owns its subcommand and registers it with ``register(sub)``.
-_COMMAND_MODULES: Final[tuple[str, ...]] = ("edge.maps.cli", "edge.presence.cli", "edge.scan.cli")
+_COMMAND_MODULES: Final[tuple[str, ...]] = (
+    "edge.agent_cli",
+    "edge.maps.cli",
+    "edge.presence.cli",
+    "edge.scan.cli",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from edge.backoff import Backoff
 from edge.outbox import Outbox
 from protocol.enrolment import DeviceIdentity
 from protocol.errors import WireFormatError
-from protocol.models import Ack, Command, CommandAck, Heartbeat, State, encode_batch
+from protocol.models import Ack, Command, CommandAck, Heartbeat, Roster, State, encode_batch
 from protocol.mqtt_properties import connect_properties, signed_publish
 from protocol.signing import private_key_from_text, sign
 from protocol.timefmt import from_unix
@@ -68,6 +68,7 @@ _DEVICE_TOPICS: Final = (
     TopicKind.CMDACK,
 )
 CommandHandler = Callable[[Command], CommandAck]
+RosterHandler = Callable[[Roster], None]
 StatusSource = Callable[[], dict[str, int]]
 
 
@@ -84,6 +85,7 @@ class Uplink:
         on_command: CommandHandler | None = None,
         counters: StatusSource | None = None,
         config_version: str | None = None,
+        on_roster: RosterHandler | None = None,
     ) -> None:
         self.identity = identity
         self.outbox = outbox
@@ -91,6 +93,8 @@ class Uplink:
         self.config_version = config_version
         self.settings = settings or UplinkSettings()
         self._on_command = on_command
+        self._on_roster = on_roster
+        self._roster_topic = str(Topic(identity.store, TopicKind.ROSTER))
         self._counters = counters or dict
         self._key = private_key_from_text(identity.signing_key)
         self._topic = {
@@ -154,7 +158,10 @@ class Uplink:
             log.warning("%s", self.last_error)
             return
         # Subscribe before the birth: the hub answers a birth with pending commands.
-        client.subscribe([(self._topic[TopicKind.ACK], 1), (self._topic[TopicKind.CMD], 1)])
+        topics = [(self._topic[TopicKind.ACK], 1), (self._topic[TopicKind.CMD], 1)]
+        if self._on_roster is not None:
+            topics.append((self._roster_topic, 1))
+        client.subscribe(topics)
         birth = State(
             online=True,
             version=self.version,
@@ -182,6 +189,9 @@ class Uplink:
                 self._control.put(("ack", Ack.from_bytes(msg.payload)))
             elif msg.topic == self._topic[TopicKind.CMD]:
                 self._control.put(("cmd", Command.from_bytes(msg.payload)))
+            elif msg.topic == self._roster_topic and self._on_roster is not None:
+                # Straight away, in paho's thread: tokens off the roster are forgotten now.
+                self._on_roster(Roster.from_bytes(msg.payload))
         except WireFormatError as exc:
             self.last_error = f"bad message on {msg.topic}: {exc}"
             log.warning("%s", self.last_error)

@@ -271,9 +271,19 @@ class CommandAck(_Wire):
     detail: str = ""
 
 
+class RosterEntry(BaseModel):
+    """Whom a token stands for, so a gateway can name the shopper in a zone event: the
+    pseudonym and the consent record, never more."""
+
+    model_config = _FROZEN
+    subject: Pseudonym
+    consent: str = Field(max_length=64)
+
+
 class Roster(_Wire):
     """``roster`` (retained): BLE tokens of opted-in shoppers for the windows around now."""
 
     v: int = SCHEMA_VERSION
     windows: list[int]
     tokens: list[Token]
+    entries: dict[Token, RosterEntry] = Field(default_factory=dict)

@@ -1,0 +1,114 @@
+"""``instore-edge run``: the agent on a real kiosk or gateway, until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from pathlib import Path
+
+import uvicorn
+
+from edge.agent import EdgeAgent
+from edge.backends.bleak_scanner import BleakBleScanner
+from edge.backends.opencv_camera import OpenCvCamera, parse_source
+from edge.presence.config import load_settings
+from edge.presence.live import GatewayPresence
+from edge.runtime import GatewayRuntime, build_kiosk
+from edge.scan.catalog import Catalog
+from edge.scan.feed import import_full, load_feed_file
+from protocol.console import UsageError
+from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.models import Roster
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run the agent of this kiosk or gateway")
+    run.add_argument("--identity", type=Path, required=True, help="identity file from enrolment")
+    run.add_argument("--outbox", type=Path, default=Path("var/edge/outbox.db"))
+    kiosk = run.add_argument_group("kiosk")
+    kiosk.add_argument("--catalog", type=Path, help="product feed (CSV or JSON)")
+    kiosk.add_argument("--camera", help="camera: device index, file or RTSP URL")
+    kiosk.add_argument("--map", type=Path, help="the store map (IMDF folder/zip or shop YAML)")
+    kiosk.add_argument("--here", help="this kiosk's feature id on the map")
+    kiosk.add_argument("--hub-url", help="the hub's web address, for phone pairing")
+    kiosk.add_argument("--hub-ca", help="CA certificate that signed the hub's HTTPS certificate")
+    kiosk.add_argument("--http", default="127.0.0.1:8090", help="HOST:PORT of the kiosk screen")
+    gateway = run.add_argument_group("gateway")
+    gateway.add_argument("--presence", type=Path, help="presence settings (YAML)")
+    gateway.add_argument("--adapter", help="Bluetooth adapter, e.g. hci0")
+    run.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s edge %(levelname)s %(message)s")
+    identity = DeviceIdentity.read(args.identity)
+    if identity.kind is DeviceKind.KIOSK:
+        return _kiosk(identity, args)
+    return _gateway(identity, args)
+
+
+def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
+    if args.catalog is None:
+        raise UsageError("a kiosk needs --catalog FEED (the products it can show)")
+    catalog = Catalog()
+    text, kind = load_feed_file(args.catalog)
+    import_full(catalog, text, kind)
+    agent = EdgeAgent(identity, args.outbox)
+    camera = OpenCvCamera(parse_source(args.camera)) if args.camera else None
+    app = build_kiosk(
+        agent,
+        catalog,
+        camera=camera,
+        map_path=args.map,
+        here=args.here,
+        hub_url=args.hub_url,
+        hub_ca=args.hub_ca,
+    )
+    host, _, port = args.http.rpartition(":")
+    agent.start()
+    try:
+        uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
+    finally:
+        agent.stop()
+    return 0
+
+
+def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
+    if args.presence is None:
+        raise UsageError("a gateway needs --presence SETTINGS (gateways, zones, beacons)")
+    settings = load_settings(args.presence)
+    presence = GatewayPresence(settings, identity.device, time.time)
+    runtime: list[GatewayRuntime] = []
+
+    def on_roster(roster: Roster) -> None:
+        if runtime:
+            runtime[0].on_roster(roster)
+
+    agent = EdgeAgent(identity, args.outbox, on_roster=on_roster)
+    runtime.append(GatewayRuntime(agent, presence))
+    scanner = BleakBleScanner(bytes.fromhex(settings.chain_prefix), adapter=args.adapter)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await scanner.start(presence.on_detection)
+        try:
+            await stop.wait()
+        finally:
+            await scanner.stop()
+
+    agent.start()
+    runtime[0].start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    finally:
+        runtime[0].stop()
+        agent.stop()
+    return 0

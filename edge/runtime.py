@@ -1,0 +1,172 @@
+"""Putting a device together: the kiosk (camera, handheld scanner, screen, map) and the
+gateway (BLE scanner, roster filter, zones), each feeding the same :class:`EdgeAgent`.
+Real backends and simulated ones enter through the same doors."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import httpx
+from fastapi import FastAPI
+
+from edge.agent import EdgeAgent
+from edge.kiosk.kiosk import ScanEvent
+from edge.kiosk.session import Pairing
+from edge.kiosk.web import build_kiosk_app
+from edge.maps.load import open_map
+from edge.maps.web import map_router
+from edge.ports import Camera, CodeInput
+from edge.presence.live import GatewayPresence
+from edge.scan.catalog import Catalog
+from edge.sealer import Sealer
+from protocol.models import Roster, RosterEntry
+from protocol.purposes import Purpose
+
+log = logging.getLogger(__name__)
+
+PAIR_TIMEOUT_S: Final = 3.0  # a shopper waits at the screen: answer or say it failed
+PUMP_S: Final = 1.0  # zone decisions are taken on one-second ticks
+_SCAN_PURPOSES: Final = (Purpose.PERSONAL_RECS, Purpose.ANALYTICS)
+
+
+class HubPairing:
+    """Answers a pairing code read at the kiosk by asking the hub (once; codes are
+    one-time and short-lived)."""
+
+    def __init__(self, hub_url: str, verify: str | bool = True) -> None:
+        self._url = hub_url.rstrip("/") + "/s/pair/redeem"
+        self._verify = verify
+
+    def __call__(self, code: str) -> Pairing | None:
+        try:
+            answer = httpx.post(
+                self._url, json={"code": code}, timeout=PAIR_TIMEOUT_S, verify=self._verify
+            )
+        except httpx.HTTPError as exc:
+            log.warning("pairing: the hub did not answer: %s", exc)
+            return None
+        if answer.status_code != httpx.codes.OK:
+            return None
+        body = answer.json()
+        consents = {Purpose(p): r for p, r in body.get("consents", {}).items() if r}
+        record = next((consents[p] for p in _SCAN_PURPOSES if p in consents), None)
+        return Pairing(
+            subject=str(body["subject"]),
+            purposes=frozenset(consents),
+            consent=str(record or next(iter(consents.values()), "")),
+        )
+
+
+def build_kiosk(
+    agent: EdgeAgent,
+    catalog: Catalog,
+    *,
+    camera: Camera | None = None,
+    scanner: CodeInput | None = None,
+    map_path: Path | None = None,
+    here: str | None = None,
+    hub_url: str | None = None,
+    hub_ca: str | None = None,
+) -> FastAPI:
+    """The kiosk screen app, with scan events going to ``agent``'s outbox."""
+    sealer = Sealer(agent.identity.hub_seal_key)
+
+    def sink(event: ScanEvent) -> None:
+        purpose = None if event.purpose is None else str(event.purpose)
+        draft = sealer.draft(
+            event.type,
+            event.ts,
+            event.data,
+            subject=event.subject,
+            purpose=purpose,
+            consent=event.consent,
+        )
+        agent.submit([draft])
+
+    pairing = HubPairing(hub_url, hub_ca or True) if hub_url else None
+    app = build_kiosk_app(
+        catalog,
+        sink,
+        camera,
+        scanner,
+        pairing=pairing,
+        map_url="/map" if map_path else None,
+    )
+    if map_path is not None:
+        app.include_router(map_router(open_map(map_path), here=here))
+    kiosk = app.state.kiosk
+
+    def purge(subjects: Sequence[str]) -> None:
+        pairing_now = kiosk.session.pairing
+        if pairing_now is not None and pairing_now.subject in subjects:
+            kiosk.done()  # a withdrawn shopper's session ends on screen at once
+
+    agent.on_purge(purge)
+    return app
+
+
+class GatewayRuntime:
+    """Zone events of shoppers on the roster, from any BLE scanner, into the outbox."""
+
+    def __init__(self, agent: EdgeAgent, presence: GatewayPresence) -> None:
+        self.agent = agent
+        self.presence = presence
+        self._sealer = Sealer(agent.identity.hub_seal_key)
+        self._entries: dict[str, RosterEntry] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, name="presence", daemon=True)
+        agent.on_purge(self._forget)
+
+    def on_roster(self, roster: Roster) -> None:
+        self.presence.update_roster(roster)
+        self._entries = dict(roster.entries)
+
+    def _forget(self, subjects: Sequence[str]) -> None:
+        gone = set(subjects)
+        for token, entry in list(self._entries.items()):
+            if entry.subject in gone:
+                del self._entries[token]
+                self.presence.engine.forget(token)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def pump_once(self) -> int:
+        """Move decided zone events to the outbox; return how many went."""
+        drafts = []
+        for event in self.presence.drain():
+            entry = self._entries.get(event.id)
+            if entry is None:  # off the roster since: no consent, no event
+                self.presence.engine.forget(event.id)
+                continue
+            data = {"zone": event.zone, "dwell_s": round(event.dwell_s, 1)}
+            drafts.append(
+                self._sealer.draft(
+                    f"zone.{event.kind}",
+                    event.t,
+                    data,
+                    subject=entry.subject,
+                    purpose=Purpose.PRESENCE.value,
+                    consent=entry.consent,
+                )
+            )
+        if drafts:
+            self.agent.submit(drafts)
+        return len(drafts)
+
+    def _pump(self) -> None:
+        while not self._stop.wait(PUMP_S):
+            try:
+                self.pump_once()
+            except Exception:  # a bad tick must not end presence for the day
+                log.exception("presence tick failed")
+                time.sleep(PUMP_S)
