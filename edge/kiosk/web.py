@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import orjson
 from fastapi import FastAPI, Header, Request
@@ -44,8 +44,9 @@ class CodeIn(BaseModel):
     text: str = Field(min_length=1, max_length=256)
 
 
-async def _stream(kiosk: Kiosk, request: Request) -> AsyncIterator[bytes]:
-    page = kiosk.subscribe()
+async def _stream(
+    kiosk: Kiosk, page: asyncio.Queue[dict[str, Any]], request: Request
+) -> AsyncIterator[bytes]:
     try:
         yield b"retry: 1000\n\n"
         while not await request.is_disconnected():
@@ -126,10 +127,12 @@ def build_kiosk_app(
         return HTMLResponse(html)
 
     @app.get("/events")
-    def events(request: Request) -> StreamingResponse:
+    async def events(request: Request) -> StreamingResponse:
+        # Subscribe before the headers go out: the page's "open" means it will get updates.
+        page = kiosk.subscribe()
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(
-            _stream(kiosk, request), media_type="text/event-stream", headers=headers
+            _stream(kiosk, page, request), media_type="text/event-stream", headers=headers
         )
 
     @app.post("/api/code")

@@ -25,9 +25,10 @@ from edge.ports import Frame
 from edge.scan.decoder import Read, make_decoder, to_gray
 from edge.scan.symbols import Code
 
-# 250 ms: a shopper holds a pack still for about a second, so a frame that takes longer
-# than a quarter of that is better dropped for the next one than waited for.
-DEFAULT_DEADLINE_S: Final = 0.25
+# 500 ms: a shopper holds a pack still for about a second, so a frame that takes longer
+# than half of that is better dropped for the next one than waited for. Normal frames
+# take 20-100 ms; the margin keeps a busy machine from killing healthy work.
+DEFAULT_DEADLINE_S: Final = 0.5
 # A fresh worker imports OpenCV and zxing-cpp; give it this long before calling it dead.
 _START_TIMEOUT_S: Final = 30.0
 

@@ -4,7 +4,10 @@
   "use strict";
   const STRINGS = JSON.parse(document.getElementById("strings").textContent);
   const IDLE_MS = Number(document.body.dataset.idleMs) || 90000;
-  const KEY_GAP_MS = 50; // scanners type a key every 1-20 ms; people are slower
+  // Scanners type a key every 1-20 ms. A longer pause starts a new code; 500 ms (not ~50)
+  // because a busy page can hold keys back, and a GTIN typed by hand and ended with Enter
+  // may as well be looked up too. Tab, arrows and Enter on a button never form a code.
+  const KEY_GAP_MS = 500;
   const MIN_CODE = 6;
   let lang = document.documentElement.lang;
   let current = null; // last update shown, re-rendered on a language switch
@@ -112,7 +115,8 @@
   let buffer = "";
   let lastKey = 0;
   document.addEventListener("keydown", (e) => {
-    const now = performance.now();
+    // The event's own time stamp, not the handler's: a busy page must not split a burst.
+    const now = e.timeStamp;
     if (now - lastKey > KEY_GAP_MS) buffer = "";
     lastKey = now;
     if (e.key === "Enter" && buffer.length >= MIN_CODE) {
