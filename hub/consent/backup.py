@@ -58,11 +58,17 @@ def record_erasure(home: HubHome, subject: str, at: float) -> None:
         os.close(fd)
 
 
-def erased_subjects(home: HubHome) -> list[str]:
+def erased_subjects(home: HubHome, since: float = 0.0) -> list[str]:
+    """Pseudonyms erased at or after ``since`` (all of them by default)."""
     path = erased_list(home)
     if not path.exists():
         return []
-    return [line.split("\t")[0] for line in path.read_text().splitlines() if line.strip()]
+    found = []
+    for line in path.read_text().splitlines():
+        subject, _, at = line.partition("\t")
+        if subject and float(at or 0) >= since:
+            found.append(subject)
+    return found
 
 
 def _copy_db(src: Path, dest: Path) -> None:
@@ -162,7 +168,9 @@ def restore(home: HubHome, folder: Path, now: float) -> int:
         with contextlib.suppress(FileNotFoundError):
             keys.unlink()
         shutil.copyfile(folder / KEYS_FILE, keys)
-    erased = erased_subjects(home)
+    # Only erasures the backup does not know of: a shopper who came back after an older
+    # erasure keeps what they gave since.
+    erased = erased_subjects(home, since=manifest.created)
     if not erased:
         return 0
     store = open_keystore(keys)

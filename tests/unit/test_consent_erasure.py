@@ -187,3 +187,21 @@ def test_retention_deletes_each_purpose_after_its_own_time(
     left = {r[0] for r in system.registry.db.execute("SELECT id FROM events")}
     assert left == {str(events[1].id), str(events[2].id)}
     assert system.enforce_retention(T0 + 181 * DAY)["personal_recs"] == 1
+
+
+def test_restore_does_not_erase_what_a_returning_shopper_gave_since(
+    home: HubHome, system: ConsentSystem, clock: Clock
+) -> None:
+    system.registry.set_consent(SUBJECT, Purpose.PRESENCE, True)
+    system.requests.erase(SUBJECT)
+    clock.now += DAY
+    system.registry.confirm_age(SUBJECT, 1990, 2026)  # the shopper comes back
+    system.registry.set_consent(SUBJECT, Purpose.PRESENCE, True)
+    event = personal_event(home, Purpose.PRESENCE, {"m": "MARK-5"}, clock.now)
+    store_events(home, system, [event])
+    folder = backup.make_backup(home, clock.now + 1, 30)
+    system.close()
+    assert backup.restore(home, folder, clock.now + 2) == 0
+    again = ConsentSystem(home, clock=clock)
+    held = again.requests.export(SUBJECT)
+    assert [e["data"] for e in held["events"]] == [{"m": "MARK-5"}]
