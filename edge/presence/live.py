@@ -12,6 +12,7 @@ The callback keeps nothing of a stranger: the roster filter drops it and counts 
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Final
@@ -31,6 +32,8 @@ class GatewayPresence:
 
     ``clock`` gives the time of each advertisement (unix seconds). Receptions from
     other gateways (shared on the store network) enter through :meth:`on_remote`.
+    Thread-safe: the scan callback may run on the event loop while another thread
+    drains events or updates the roster. A stranger's advertisement takes no lock.
     """
 
     def __init__(
@@ -48,6 +51,7 @@ class GatewayPresence:
         self.health = BeaconHealthMonitor(settings.beacons, settings.beacon_silent_after_s)
         self.recorder = recorder
         self._events: deque[ZoneEvent] = deque(maxlen=MAX_PENDING_EVENTS)
+        self._lock = threading.Lock()
 
     def on_detection(self, device: Any, adv: Any) -> None:
         """The scan callback: ``(BLEDevice, AdvertisementData)`` as bleak gives them."""
@@ -60,34 +64,44 @@ class GatewayPresence:
         self._keep(gateway, sighting)
 
     def _keep(self, gateway: str, sighting: Sighting) -> None:
-        if self.recorder is not None:
-            self.recorder.write(sighting.t, gateway, sighting.id, sighting.rssi)
-        if sighting.kind == TOKEN:
-            self._events.extend(self.engine.on_sighting(gateway, sighting))
-        else:
-            self.health.on_sighting(sighting)
+        with self._lock:
+            if self.recorder is not None:
+                self.recorder.write(sighting.t, gateway, sighting.id, sighting.rssi)
+            if sighting.kind == TOKEN:
+                self._events.extend(self.engine.on_sighting(gateway, sighting))
+            else:
+                self.health.on_sighting(sighting)
 
     def update_roster(self, roster: Roster) -> None:
         """A new roster: tokens no longer on it are dropped and forgotten at once."""
-        self.roster.update(roster)
-        keep = set(roster.tokens)
-        for ident in [i for i in self.engine.tracked_ids() if i not in keep]:
-            self.engine.forget(ident)
+        with self._lock:
+            self.roster.update(roster)
+            keep = set(roster.tokens)
+            for ident in [i for i in self.engine.tracked_ids() if i not in keep]:
+                self.engine.forget(ident)
+
+    def forget(self, token: str) -> None:
+        """Drop everything held about ``token`` (a purge for its shopper)."""
+        with self._lock:
+            self.engine.forget(token)
 
     def drain(self) -> list[ZoneEvent]:
         """Zone events decided since the last call (ticks up to now are closed first)."""
-        self._events.extend(self.engine.advance(self._clock()))
-        out = list(self._events)
-        self._events.clear()
+        with self._lock:
+            self._events.extend(self.engine.advance(self._clock()))
+            out = list(self._events)
+            self._events.clear()
         return out
 
     def beacon_reports(self) -> list[BeaconHealth]:
         """Health of every store beacon (for the heartbeat / device registry)."""
-        return self.health.report(self._clock())
+        with self._lock:
+            return self.health.report(self._clock())
 
     def silent_beacons(self) -> list[BeaconHealth]:
         """Beacons that have just gone silent (each reported once until heard again)."""
-        return self.health.newly_silent(self._clock())
+        with self._lock:
+            return self.health.newly_silent(self._clock())
 
     @property
     def counters(self) -> dict[str, int]:
