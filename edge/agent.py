@@ -12,15 +12,20 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from edge.errors import EdgeError
 from edge.outbox import Accepted, Draft, Outbox
 from edge.uplink import RosterHandler, StatusSource, Uplink, UplinkSettings
+from firmware_configs.config_apply import Activate, DeviceConfigStore
 from protocol.enrolment import DeviceIdentity
-from protocol.models import Command, CommandAck, PurgeSubjects
+from protocol.models import Command, CommandAck, ConfigPush, ModelPush, PurgeSubjects
 
 log = logging.getLogger(__name__)
 
 VERSION = "0.1.0"
 
+# Installs a pushed model (checking its hash); returns a line for the cmdack, raises
+# EdgeError when the model cannot serve.
+ModelInstall = Callable[[ModelPush], str]
 # Called with the purged subjects so feature cores drop what they hold about them.
 PurgeListener = Callable[[Sequence[str]], None]
 
@@ -37,10 +42,20 @@ class EdgeAgent:
         limit_bytes: int | None = None,
         on_roster: RosterHandler | None = None,
         counters: StatusSource | None = None,
+        config_dir: Path | None = None,
+        activate: Activate | None = None,
+        install_model: ModelInstall | None = None,
     ) -> None:
         self.identity = identity
         kwargs = {} if limit_bytes is None else {"limit_bytes": limit_bytes}
         self.outbox = Outbox(outbox_path, **kwargs)
+        # Pushed configs: validated, swapped in atomically, rolled back if ``activate`` fails.
+        self.configs = (
+            None if config_dir is None else DeviceConfigStore(config_dir, identity.device)
+        )
+        self._activate = activate or (lambda config: None)
+        self._install_model = install_model
+        running = self.configs.current() if self.configs else None
         self.uplink = Uplink(
             identity,
             self.outbox,
@@ -49,7 +64,10 @@ class EdgeAgent:
             on_command=self._command,
             on_roster=on_roster,
             counters=counters,
+            config_version=running.version if running else None,
         )
+        if running is not None:
+            self._activate(running.config)
         self._purge_listeners: list[PurgeListener] = []
         self._lock = threading.Lock()
 
@@ -75,4 +93,17 @@ class EdgeAgent:
             for listener in self._purge_listeners:
                 listener(body.subjects)
             return CommandAck(id=command.id, status="done", detail=f"{n} events tombstoned")
-        return CommandAck(id=command.id, status="failed", detail=f"{body.action} not supported yet")
+        if isinstance(body, ConfigPush):
+            if self.configs is None:
+                return CommandAck(id=command.id, status="failed", detail="no config directory")
+            result = self.configs.apply(body, self._activate)
+            if result.running is not None:
+                self.uplink.config_version = result.running.version
+            return result.ack(command.id)
+        if self._install_model is None:
+            return CommandAck(id=command.id, status="failed", detail="no model on this device")
+        try:
+            detail = self._install_model(body)
+        except EdgeError as exc:  # the old model keeps serving
+            return CommandAck(id=command.id, status="failed", detail=str(exc))
+        return CommandAck(id=command.id, status="applied", detail=detail)

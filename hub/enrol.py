@@ -7,6 +7,10 @@ import time
 from pathlib import Path
 
 from hub import registry
+from hub.errors import EnrolmentError
+from hub.fleet.commands import revoke_at_broker
+from hub.fleet.revocation import reload_broker
+from hub.fleet.store_security import FleetFiles
 from hub.settings import DEFAULT_DATA_DIR, HubHome, HubSettings, parse_broker_url
 from hub.storage import SqliteEventStore
 from protocol.console import say
@@ -33,7 +37,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rev = dsub.add_parser("revoke", help="refuse a lost or stolen device from now on")
     rev.add_argument("id")
     rev.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    rev.add_argument("--fleet-dir", type=Path, help="the store's broker security files")
+    rev.add_argument("--broker-pid", type=int, help="send this Mosquitto SIGHUP afterwards")
+    rev.add_argument("--reason", default="lost or stolen")
     rev.set_defaults(handler=_revoke)
+    rot = dsub.add_parser("rotate-key", help="give a device a new signing key pair")
+    rot.add_argument("id")
+    rot.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    rot.add_argument("--identity", type=Path, required=True, help="the device's identity file")
+    rot.set_defaults(handler=_rotate)
     lst = dsub.add_parser("list", help="list enrolled devices")
     lst.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
     lst.set_defaults(handler=_list)
@@ -84,13 +96,42 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
+    """Refuse the device everywhere: its signing key at the hub (within the key cache's
+    10 s), and with ``--fleet-dir`` its broker password and certificate."""
     store = SqliteEventStore(HubHome(args.data).db_path)
     try:
         done = registry.revoke(store.db, args.id)
     finally:
         store.close()
-    say(f"revoked {args.id}" if done else f"{args.id} is not enrolled or already revoked")
-    return 0 if done else 1
+    if not done:
+        say(f"{args.id} is not enrolled or already revoked")
+        return 1
+    say(f"revoked {args.id}: its signing key is refused by the hub")
+    if args.fleet_dir is not None:
+        revoke_at_broker(FleetFiles(args.fleet_dir), args.id, args.reason)
+        say(f"{args.id}: broker password removed, certificate on the CRL")
+        if args.broker_pid is not None:
+            reload_broker(args.broker_pid)
+            say("broker reloaded")
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    """A new key pair: the hub keeps the public half, the identity file gets the private."""
+    identity = DeviceIdentity.read(args.identity)
+    if identity.device != args.id:
+        raise EnrolmentError(f"{args.identity} is the identity of {identity.device}, not {args.id}")
+    key = new_signing_key()
+    store = SqliteEventStore(HubHome(args.data).db_path)
+    try:
+        done = registry.rotate_key(store.db, args.id, public_key_to_text(key.public_key()))
+    finally:
+        store.close()
+    if not done:
+        raise EnrolmentError(f"{args.id} is not enrolled or is revoked")
+    identity.model_copy(update={"signing_key": private_key_to_text(key)}).write(args.identity)
+    say(f"new signing key for {args.id} in {args.identity}; restart the device with it")
+    return 0
 
 
 def _list(args: argparse.Namespace) -> int:

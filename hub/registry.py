@@ -62,6 +62,15 @@ def revoke(db: sqlite3.Connection, device: str) -> bool:
     return cur.rowcount > 0
 
 
+def rotate_key(db: sqlite3.Connection, device: str, public_key: str) -> bool:
+    """Replace an enrolled, unrevoked device's public key."""
+    cur = db.execute(
+        "UPDATE devices SET public_key = ? WHERE device = ? AND revoked_at IS NULL",
+        (public_key, device),
+    )
+    return cur.rowcount > 0
+
+
 def record_heartbeat(db: sqlite3.Connection, device: str, hb: Heartbeat, now: float) -> None:
     # Offset as the hub sees it: its receive time minus the device's send time.
     offset_ms = (now - hb.ts.timestamp()) * 1000 + hb.clock_offset_ms

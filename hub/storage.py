@@ -82,6 +82,7 @@ class _Stream:
     above: set[int]
 
 
+KEY_TTL_S: Final = 10.0  # a revoked device is refused within this (the target is a minute)
 CONFLICT: Final = "conflict"  # the same key with different content: alarmed
 
 
@@ -107,8 +108,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 class SqliteEventStore:
     """The single writer of the hub database (one ingest thread owns it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, key_ttl_s: float = KEY_TTL_S) -> None:
         self.path = path
+        self.key_ttl_s = key_ttl_s
         self._db = connect(path)
         self._lock = threading.Lock()
         try:
@@ -116,7 +118,7 @@ class SqliteEventStore:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot migrate hub database {path}: {exc}") from exc
         self._streams: dict[StreamKey, _Stream] = {}
-        self._keys: dict[str, str | None] = {}
+        self._keys: dict[str, tuple[str | None, float]] = {}
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -128,13 +130,16 @@ class SqliteEventStore:
     # -- devices -----------------------------------------------------------------------
 
     def device_key(self, device: str) -> str | None:
-        """The device's public key, or None if unknown or revoked (cached)."""
-        if device not in self._keys:
+        """The device's public key, or None if unknown or revoked. Cached for
+        ``key_ttl_s``, so a revocation or rotation made by another process holds soon."""
+        cached = self._keys.get(device)
+        now = time.monotonic()
+        if cached is None or now - cached[1] > self.key_ttl_s:
             row = self._db.execute(
                 "SELECT public_key FROM devices WHERE device = ? AND revoked_at IS NULL", (device,)
             ).fetchone()
-            self._keys[device] = row[0] if row else None
-        return self._keys[device]
+            cached = self._keys[device] = (row[0] if row else None, now)
+        return cached[0]
 
     def forget_device_keys(self) -> None:
         """Drop cached keys, after an enrolment, a rotation or a revocation."""

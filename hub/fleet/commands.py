@@ -156,22 +156,27 @@ def _serial(path: Path) -> int | None:
         raise FleetError(f"{path} is not a PEM certificate") from exc
 
 
-def _revoke(args: argparse.Namespace) -> int:
-    files = FleetFiles(args.dir)
-    if args.device == HUB_ID:
+def revoke_at_broker(files: FleetFiles, device: str, reason: str) -> None:
+    """Remove ``device``'s broker password and put its certificate on the CRL (the broker
+    notices on its next SIGHUP)."""
+    if device == HUB_ID:
         raise FleetError("the hub cannot be revoked; make a new store CA instead")
     ca = load_ca(files.ca_cert, files.ca_key)
-    serial = _serial(files.client_cert(args.device))
+    serial = _serial(files.client_cert(device))
     revoke_device(
-        args.device,
+        device,
         serials=[serial] if serial is not None else [],
         ca=ca,
         registry_path=files.registry,
         password_file=files.password_file,
         crl_path=files.crl,
         now=_now(),
-        reason=args.reason,
+        reason=reason,
     )
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    revoke_at_broker(FleetFiles(args.dir), args.device, args.reason)
     say(f"revoked {args.device}: password removed, certificate on the CRL")
     _reload(args.broker_pid)
     if args.broker_pid is None:

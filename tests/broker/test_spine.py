@@ -4,47 +4,23 @@ exactly once through SIGKILLs of edge, hub and broker; acks; purges; online stat
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pytest
 
 from edge.agent import EdgeAgent
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
 from hub import registry
-from hub.broker import BrokerSettings, Mosquitto, free_port
 from hub.enrol import enrol_device
 from hub.service import HubService
-from hub.settings import HubHome, HubSettings
-from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
+from hub.settings import HubHome
+from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.models import PurgeSubjects
 from simulators.bench.delivery import count_delivery
 from simulators.chaos import Chaos
 from simulators.fleet import SimStore
+from tests.broker.conftest import eventually
 
 SUBJECT = "ps_" + "q" * 20
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    with Mosquitto(BrokerSettings(data_dir=tmp_path / "broker", port=free_port())) as mq:
-        yield mq
-
-
-@pytest.fixture
-def home(tmp_path: Path, broker: Mosquitto) -> HubHome:
-    home = HubHome(tmp_path / "hub")
-    home.init(HubSettings(store="s1", broker=BrokerAddress(port=broker.settings.port)))
-    return home
 
 
 def agent_for(home: HubHome, tmp_path: Path, device: str) -> EdgeAgent:
