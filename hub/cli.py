@@ -14,6 +14,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.dashboard.users_cli",
     "hub.consent.cli",
     "hub.fleet.commands",
+    "hub.api_docs",
 )
 
 

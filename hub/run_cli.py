@@ -7,7 +7,10 @@ import logging
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
+from edge.maps.load import open_map
+from edge.maps.web import map_router
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
@@ -27,7 +30,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--self-signed", action="store_true", help="HTTPS with a self-signed certificate (demo)"
     )
+    run.add_argument("--map", type=Path, help="the store map for the phone pages (/map)")
     run.set_defaults(handler=_run)
+
+
+def build_app(
+    home: HubHome,
+    consent: ConsentSystem,
+    service: HubService | None = None,
+    *,
+    secure: bool = False,
+    map_path: Path | None = None,
+    run_jobs: bool = True,
+) -> FastAPI:
+    """Everything the hub serves: the dashboard, the shoppers' consent center (/s) and,
+    with a map, the phone map pages (/map)."""
+
+    def stats() -> tuple[int, int, float] | None:
+        if service is None:
+            return None
+        return service.stats.stored, service.stats.batches, service.stats.started
+
+    app = create_app(
+        home.db_path,
+        ingest_stats=stats,
+        consent=consent.registry,
+        requests=consent.requests,
+        opener=stored_data_opener(consent.protector.open),
+        run_jobs=run_jobs,
+    )
+    app.include_router(consent_router(consent, secure_cookies=secure))
+    if map_path is not None:
+        app.include_router(map_router(open_map(map_path)))
+    return app
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -43,14 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     cert, key = args.tls_cert, args.tls_key
     if args.self_signed and not cert:
         cert, key = self_signed(home, [host or "127.0.0.1", "localhost"])
-    app = create_app(
-        home.db_path,
-        ingest_stats=lambda: (service.stats.stored, service.stats.batches, service.stats.started),
-        consent=consent.registry,
-        requests=consent.requests,
-        opener=stored_data_opener(consent.protector.open),
-    )
-    app.include_router(consent_router(consent, secure_cookies=cert is not None))
+    app = build_app(home, consent, service, secure=cert is not None, map_path=args.map)
     try:
         # uvicorn handles SIGINT and SIGTERM and returns; then ingest stops cleanly.
         uvicorn.run(

@@ -1,0 +1,149 @@
+"""The integrator documents, generated from the code: AsyncAPI for the MQTT interface
+(topics from :mod:`protocol.topics`, payloads from :mod:`protocol.models`) and OpenAPI
+for the hub's HTTP API. ``instore-hub api-docs --check`` fails when the committed copies
+are stale, and the test suite runs it."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+from pydantic import BaseModel
+
+from hub.errors import HubError
+from protocol.console import say
+from protocol.models import (
+    SCHEMA_VERSION,
+    Ack,
+    Batch,
+    Command,
+    CommandAck,
+    Heartbeat,
+    Roster,
+    State,
+)
+from protocol.topics import PREFIX
+
+DOCS_DIR: Final = Path("docs/api")
+
+# (channel, who publishes, QoS, retained, model, what it is)
+_CHANNELS: Final[tuple[tuple[str, str, int, bool, type[BaseModel], str], ...]] = (
+    ("{store}/{device}/evt", "device", 1, False, Batch,
+     "A signed batch of events (signature: MQTT 5 user property `sig`, Ed25519 over the "
+     "exact payload bytes). Personal data is sealed to the hub key."),
+    ("{store}/{device}/ack", "hub", 1, False, Ack,
+     "Sent after the hub's commit: every seq up to `through_seq` of `stream` is settled."),
+    ("{store}/{device}/state", "device", 1, True, State,
+     "Birth (online true) and, as the MQTT will, online false."),
+    ("{store}/{device}/hb", "device", 0, False, Heartbeat, "Heartbeat every 15 s."),
+    ("{store}/{device}/cmd", "hub", 1, False, Command,
+     "Config push, purge of a subject's buffered events, model push; kept and sent again "
+     "until answered."),
+    ("{store}/{device}/cmdack", "device", 1, False, CommandAck, "The answer to a command."),
+    ("{store}/hub/state", "hub", 1, True, State, "The hub's birth and will."),
+    ("{store}/roster", "hub", 1, True, Roster,
+     "BLE tokens of shoppers who opted in to presence, for the windows around now."),
+)  # fmt: skip
+
+
+def asyncapi() -> dict[str, Any]:
+    """The AsyncAPI 2.6 document of the MQTT interface."""
+    channels: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for channel, publisher, qos, retained, model, text in _CHANNELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+        # AsyncAPI 2 is written from the client's side: a device "publishes" what it sends.
+        operation = "publish" if publisher == "device" else "subscribe"
+        channels[f"{PREFIX}/{channel}"] = {
+            "description": text,
+            "parameters": {
+                name: {"schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"}}
+                for name in ("store", "device")
+                if f"{{{name}}}" in channel
+            },
+            operation: {
+                "bindings": {"mqtt": {"qos": qos, "retain": retained}},
+                "message": {"$ref": f"#/components/messages/{model.__name__}"},
+            },
+        }
+    return {
+        "asyncapi": "2.6.0",
+        "info": {
+            "title": "instore MQTT interface",
+            "version": str(SCHEMA_VERSION),
+            "description": "Edge devices and the store hub. The hub accepts schema versions "
+            f"{SCHEMA_VERSION} and {SCHEMA_VERSION - 1}.",
+        },
+        "servers": {
+            "store": {
+                "url": "{host}:8883",
+                "protocol": "mqtts",
+                "protocolVersion": "5",
+                "variables": {"host": {"default": "localhost"}},
+            },
+        },
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "components": {
+            "messages": {
+                name: {"name": name, "payload": {"$ref": f"#/components/schemas/{name}"}}
+                for name in sorted({m.__name__ for *_, m, _ in _CHANNELS})
+            },
+            "schemas": dict(sorted(schemas.items())),
+        },
+    }
+
+
+def openapi() -> dict[str, Any]:
+    """The OpenAPI document of the hub's HTTP API (built on a throwaway data directory)."""
+    from hub.consent.system import ConsentSystem  # noqa: PLC0415 - heavy; only here
+    from hub.run_cli import build_app  # noqa: PLC0415
+    from hub.settings import HubHome, HubSettings  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="instore-api-") as tmp:
+        home = HubHome(Path(tmp))
+        home.init(HubSettings(store="store"))
+        consent = ConsentSystem(home)
+        try:
+            spec: dict[str, Any] = build_app(home, consent, run_jobs=False).openapi()
+        finally:
+            consent.close()
+    return spec
+
+
+def _render(doc: dict[str, Any]) -> bytes:
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def documents() -> dict[str, bytes]:
+    return {"asyncapi.json": _render(asyncapi()), "openapi.json": _render(openapi())}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    docs = sub.add_parser("api-docs", help="write (or --check) the AsyncAPI and OpenAPI docs")
+    docs.add_argument("--out", type=Path, default=DOCS_DIR)
+    docs.add_argument("--check", action="store_true", help="fail if the files are not current")
+    docs.set_defaults(handler=_api_docs)
+
+
+def _api_docs(args: argparse.Namespace) -> int:
+    stale = []
+    for name, content in documents().items():
+        path = args.out / name
+        if args.check:
+            if not path.exists() or path.read_bytes() != content:
+                stale.append(str(path))
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        say(f"wrote {path}")
+    if stale:
+        raise HubError(f"stale: {', '.join(stale)}; run `instore-hub api-docs` and commit them")
+    if args.check:
+        say("api docs are current")
+    return 0
