@@ -97,11 +97,8 @@ def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await scanner.start(presence.on_detection)
-        try:
-            await stop.wait()
-        finally:
-            await scanner.stop()
+        # Restarts after adapter errors and long silences, until Ctrl-C or SIGTERM.
+        await scanner.supervise(presence.on_detection, stop)
 
     agent.start()
     runtime[0].start()
