@@ -84,6 +84,9 @@ class ShopperKeys:
         self._wrap = wrap_key
         self._db = open_keystore(path)
         self._cache: dict[str, bytes] = {}
+        # Erased and not back since: no new key may be made for them. An event that
+        # passed the consent check just before the erasure must not bring a key back.
+        self._erased: set[str] = set()
         self._lock = threading.Lock()
 
     def get(self, subject: str, *, create: bool, now: float) -> bytes | None:
@@ -100,7 +103,7 @@ class ShopperKeys:
                     key = aes_key_unwrap(self._wrap, bytes(row[0]))
                 except InvalidUnwrap as exc:
                     raise ConsentError("a shopper key does not unwrap with the hub key") from exc
-            elif create:
+            elif create and subject not in self._erased:
                 key = os.urandom(KEY_LEN)
                 self._db.execute(
                     "INSERT INTO shopper_keys(subject, wrapped, created) VALUES (?, ?, ?)",
@@ -112,11 +115,18 @@ class ShopperKeys:
             return key
 
     def destroy(self, subject: str) -> bool:
-        """Delete the wrapped key and the cached copy; True if there was one."""
+        """Delete the wrapped key and the cached copy; True if there was one. No new key
+        is made for ``subject`` until :meth:`allow` (they switch something on again)."""
         with self._lock:
+            self._erased.add(subject)
             self._cache.pop(subject, None)
             cur = self._db.execute("DELETE FROM shopper_keys WHERE subject = ?", (subject,))
             return cur.rowcount > 0
+
+    def allow(self, subject: str) -> None:
+        """The shopper is back (a new grant): their new data gets a new key."""
+        with self._lock:
+            self._erased.discard(subject)
 
     def subjects(self) -> list[str]:
         with self._lock:
@@ -158,7 +168,7 @@ class DataProtector:
         except SealError:
             return None
         key = self.keys.get(event.subject, create=True, now=event.ts.timestamp())
-        if key is None:  # pragma: no cover - create=True always gives a key
+        if key is None:  # erased while this event was being checked: keep no data
             return None
         return encrypt(key, event.subject, event_id, orjson.dumps(plain))
 

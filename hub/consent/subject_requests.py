@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Final
 
 from hub.consent import backup
 from hub.consent.registry import ConsentRegistry
 from hub.consent.settings import ConsentError
 from hub.consent.shredding import DataProtector
 from protocol.timefmt import from_unix, rfc3339_ms
+
+SWEEP_AFTER_S: Final = 2.0  # ingest commits a checked group well within this
 
 # Called with an erased subject: the edges are told to purge every purpose.
 EraseListener = Callable[[str], None]
@@ -140,4 +143,23 @@ class SubjectRequests:
         reg.audit(actor, "dsr.erase", subject, report.to_json())
         for listener in self.on_erase:
             listener(subject)
+        # An event that passed the consent check just before the erasure may still be
+        # committed after it (without data: no key is made). Sweep once more shortly.
+        sweep = threading.Timer(SWEEP_AFTER_S, self.sweep, args=(subject, now))
+        sweep.daemon = True
+        sweep.start()
         return report
+
+    def sweep(self, subject: str, erased_at: float) -> int:
+        """Clear rows of ``subject`` received up to a little after ``erased_at``."""
+        reg = self.registry
+        with reg.lock:
+            try:
+                cur = reg.db.execute(
+                    "UPDATE events SET data = NULL, subject = NULL, consent = NULL "
+                    "WHERE subject = ? AND received <= ?",
+                    (subject, erased_at + SWEEP_AFTER_S),
+                )
+            except sqlite3.Error:
+                return 0  # closed meanwhile (the hub is stopping): nothing to sweep
+        return cur.rowcount

@@ -15,7 +15,7 @@ from typing import Any
 from hub.consent.auditlog import Clock
 from hub.consent.commands import CommandChannel
 from hub.consent.pairing import PairingCodes
-from hub.consent.registry import ConsentRegistry
+from hub.consent.registry import Change, ConsentRegistry
 from hub.consent.retention import RetentionJob, enforce_retention
 from hub.consent.settings import ConsentSettings
 from hub.consent.shredding import DataProtector, ShopperKeys, keystore_path
@@ -42,9 +42,14 @@ class ConsentSystem:
         self.protector = DataProtector(home, self.keys)
         self.requests = SubjectRequests(self.registry, self.protector)
         self.pairing = PairingCodes(self.settings.pair_ttl_s, clock)
+        self.registry.listeners.append(self._returned)
         self.propagator: Propagator | None = None
         self.channel: CommandChannel | None = None
         self._jobs: list[RosterTicker | RetentionJob] = []
+
+    def _returned(self, change: Change) -> None:
+        if change.granted:
+            self.keys.allow(change.subject)
 
     def check(self, subject: str, purpose: str) -> bool:
         """The ``ConsentCheck`` to give ``HubService(consent=...)``."""

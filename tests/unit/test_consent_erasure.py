@@ -205,3 +205,20 @@ def test_restore_does_not_erase_what_a_returning_shopper_gave_since(
     again = ConsentSystem(home, clock=clock)
     held = again.requests.export(SUBJECT)
     assert [e["data"] for e in held["events"]] == [{"m": "MARK-5"}]
+
+
+def test_an_event_checked_just_before_erasure_brings_no_key_back(
+    home: HubHome, system: ConsentSystem, clock: Clock
+) -> None:
+    system.registry.set_consent(SUBJECT, Purpose.PRESENCE, True)
+    in_flight = personal_event(home, Purpose.PRESENCE, {"m": "MARK-6"}, clock.now)
+    system.requests.erase(SUBJECT)
+    assert system.protector(in_flight) is None  # no data kept, no new key made
+    assert system.keys.get(SUBJECT, create=False, now=clock.now) is None
+    store_events(home, system, [in_flight])  # it was committed after the erasure
+    assert system.requests.sweep(SUBJECT, clock.now) == 1
+    rows = system.registry.db.execute("SELECT subject, data FROM events").fetchall()
+    assert rows == [(None, None)]
+    system.registry.confirm_age(SUBJECT, 1990, 2026)
+    system.registry.set_consent(SUBJECT, Purpose.PRESENCE, True)  # back: a new key
+    assert system.protector(in_flight) is not None
