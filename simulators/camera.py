@@ -254,26 +254,54 @@ class SimulatedCamera:
 
     ``read()`` returns the frame due now (frames skipped when the reader is slow, like a
     real camera's ring buffer) or None between frames; after the last frame, None forever.
+    A spec repeated in the scenario (a pack held still) is rendered once. With
+    ``paused=True`` the scenario starts at :meth:`play`.
     """
 
     def __init__(
         self,
         specs: Sequence[FrameSpec],
         fps: float = 30.0,
+        *,
         clock: Callable[[], float] = time.monotonic,
         loop: bool = False,
+        paused: bool = False,
+        prerender: bool = False,
     ) -> None:
         self._specs = list(specs)
         self._period = 1.0 / fps
         self._clock = clock
         self._loop = loop
+        self._paused = paused
         self._start: float | None = None
         self._last_index = -1
-        self._cache: tuple[int, Frame] | None = None
+        self._rendered: dict[FrameSpec, Frame] = {}
+        if prerender:
+            for spec in self._specs:
+                self._frame(spec)
         self.closed = False
 
+    def _frame(self, spec: FrameSpec) -> Frame:
+        frame = self._rendered.get(spec)
+        if frame is None:
+            frame = self._rendered[spec] = render(spec)
+        return frame
+
+    def play(self) -> None:
+        """Start the scenario now (for a camera made with ``paused=True``)."""
+        self._paused = False
+        self._start = self._clock()
+
+    @property
+    def finished(self) -> bool:
+        return (
+            self._start is not None
+            and not self._loop
+            and (self._clock() - self._start >= len(self._specs) * self._period)
+        )
+
     def read(self) -> Frame | None:
-        if self.closed or not self._specs:
+        if self.closed or self._paused or not self._specs:
             return None
         now = self._clock()
         if self._start is None:
@@ -281,17 +309,16 @@ class SimulatedCamera:
         index = int((now - self._start) / self._period)
         if index == self._last_index:
             return None
+        self._last_index = index
         if index >= len(self._specs):
             if not self._loop:
                 return None
             index %= len(self._specs)
-        self._last_index = int((now - self._start) / self._period)
-        if self._cache is None or self._cache[0] != index:
-            self._cache = (index, render(self._specs[index]))
-        return self._cache[1]
+        return self._frame(self._specs[index])
 
     def close(self) -> None:
         self.closed = True
+        self._rendered.clear()
 
 
 class SimulatedWedgeScanner:
