@@ -13,6 +13,7 @@ _BENCH_MODULES: Final[tuple[str, ...]] = (
     "simulators.bench.recs",
     "simulators.bench.ble",
     "simulators.bench.dashboard",
+    "simulators.bench.scan",
 )
 
 
