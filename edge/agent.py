@@ -14,7 +14,7 @@ from pathlib import Path
 
 from edge.errors import EdgeError
 from edge.outbox import Accepted, Draft, Outbox
-from edge.uplink import RosterHandler, StatusSource, Uplink, UplinkSettings
+from edge.uplink import RosterHandler, SightingsHandler, StatusSource, Uplink, UplinkSettings
 from firmware_configs.config_apply import Activate, DeviceConfigStore
 from protocol.enrolment import DeviceIdentity
 from protocol.models import Command, CommandAck, ConfigPush, ModelPush, PurgeSubjects
@@ -41,6 +41,7 @@ class EdgeAgent:
         settings: UplinkSettings | None = None,
         limit_bytes: int | None = None,
         on_roster: RosterHandler | None = None,
+        on_sightings: SightingsHandler | None = None,
         counters: StatusSource | None = None,
         config_dir: Path | None = None,
         activate: Activate | None = None,
@@ -63,6 +64,7 @@ class EdgeAgent:
             settings=settings,
             on_command=self._command,
             on_roster=on_roster,
+            on_sightings=on_sightings,
             counters=counters,
             config_version=running.version if running else None,
         )

@@ -22,7 +22,7 @@ from edge.scan.catalog import Catalog
 from edge.scan.feed import import_full, load_feed_file
 from protocol.console import UsageError
 from protocol.enrolment import DeviceIdentity, DeviceKind
-from protocol.models import Roster
+from protocol.models import Roster, Sightings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +40,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     gateway = run.add_argument_group("gateway")
     gateway.add_argument("--presence", type=Path, help="presence settings (YAML)")
     gateway.add_argument("--adapter", help="Bluetooth adapter, e.g. hci0")
+    gateway.add_argument(
+        "--leader",
+        help="the gateway that sends zone events (default: the first in the presence settings)",
+    )
     run.set_defaults(handler=_run)
 
 
@@ -88,8 +92,13 @@ def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
         if runtime:
             runtime[0].on_roster(roster)
 
-    agent = EdgeAgent(identity, args.outbox, on_roster=on_roster)
-    runtime.append(GatewayRuntime(agent, presence))
+    def on_sightings(gateway: str, sightings: Sightings) -> None:
+        if runtime:
+            runtime[0].on_sightings(gateway, sightings)
+
+    agent = EdgeAgent(identity, args.outbox, on_roster=on_roster, on_sightings=on_sightings)
+    leader = args.leader or min(settings.gateways)
+    runtime.append(GatewayRuntime(agent, presence, leader=identity.device == leader))
     scanner = BleakBleScanner(bytes.fromhex(settings.chain_prefix), adapter=args.adapter)
 
     async def main() -> None:

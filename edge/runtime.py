@@ -22,9 +22,10 @@ from edge.maps.load import open_map
 from edge.maps.web import map_router
 from edge.ports import Camera, CodeInput
 from edge.presence.live import GatewayPresence
+from edge.presence.roster import TOKEN, Sighting
 from edge.scan.catalog import Catalog
 from edge.sealer import Sealer
-from protocol.models import Roster, RosterEntry
+from protocol.models import Roster, RosterEntry, Sightings
 from protocol.purposes import Purpose
 
 log = logging.getLogger(__name__)
@@ -111,16 +112,26 @@ def build_kiosk(
 
 
 class GatewayRuntime:
-    """Zone events of shoppers on the roster, from any BLE scanner, into the outbox."""
+    """Zone events of shoppers on the roster, from any BLE scanner, into the outbox.
 
-    def __init__(self, agent: EdgeAgent, presence: GatewayPresence) -> None:
+    Zoning compares receivers, so every gateway shares the token sightings it kept and
+    feeds the others' into its own engine; only the ``leader`` turns decisions into
+    events (one zone event per change, not one per gateway)."""
+
+    def __init__(self, agent: EdgeAgent, presence: GatewayPresence, *, leader: bool) -> None:
         self.agent = agent
         self.presence = presence
+        self.leader = leader
         self._sealer = Sealer(agent.identity.hub_seal_key)
         self._entries: dict[str, RosterEntry] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._pump, name="presence", daemon=True)
         agent.on_purge(self._forget)
+
+    def on_sightings(self, gateway: str, sightings: Sightings) -> None:
+        """Another gateway's kept sightings (roster tokens only, already filtered there)."""
+        for t, token, rssi in sightings.items:
+            self.presence.on_remote(gateway, Sighting(token, rssi, t, TOKEN))
 
     def on_roster(self, roster: Roster) -> None:
         self.presence.update_roster(roster)
@@ -141,9 +152,16 @@ class GatewayRuntime:
         self._thread.join(5)
 
     def pump_once(self) -> int:
-        """Move decided zone events to the outbox; return how many went."""
+        """Share this tick's sightings; move decided zone events to the outbox (leader
+        only); return how many events went."""
+        heard = self.presence.take_outgoing()
+        if heard:
+            self.agent.uplink.publish_sightings(Sightings(items=heard))
+        decided = self.presence.drain()
+        if not self.leader:
+            return 0
         drafts = []
-        for event in self.presence.drain():
+        for event in decided:
             entry = self._entries.get(event.id)
             if entry is None:  # off the roster since: no consent, no event
                 self.presence.engine.forget(event.id)

@@ -27,12 +27,21 @@ from paho.mqtt.reasoncodes import ReasonCode
 from edge.backoff import Backoff
 from edge.outbox import Outbox
 from protocol.enrolment import DeviceIdentity
-from protocol.errors import WireFormatError
-from protocol.models import Ack, Command, CommandAck, Heartbeat, Roster, State, encode_batch
+from protocol.errors import TopicError, WireFormatError
+from protocol.models import (
+    Ack,
+    Command,
+    CommandAck,
+    Heartbeat,
+    Roster,
+    Sightings,
+    State,
+    encode_batch,
+)
 from protocol.mqtt_properties import connect_properties, signed_publish
 from protocol.signing import private_key_from_text, sign
 from protocol.timefmt import from_unix
-from protocol.topics import Topic, TopicKind
+from protocol.topics import Topic, TopicKind, subscription
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +78,7 @@ _DEVICE_TOPICS: Final = (
 )
 CommandHandler = Callable[[Command], CommandAck]
 RosterHandler = Callable[[Roster], None]
+SightingsHandler = Callable[[str, Sightings], None]  # (gateway, what it kept)
 StatusSource = Callable[[], dict[str, int]]
 
 
@@ -86,6 +96,7 @@ class Uplink:
         counters: StatusSource | None = None,
         config_version: str | None = None,
         on_roster: RosterHandler | None = None,
+        on_sightings: SightingsHandler | None = None,
     ) -> None:
         self.identity = identity
         self.outbox = outbox
@@ -95,6 +106,7 @@ class Uplink:
         self._on_command = on_command
         self._on_roster = on_roster
         self._roster_topic = str(Topic(identity.store, TopicKind.ROSTER))
+        self._on_sightings = on_sightings
         self._counters = counters or dict
         self._key = private_key_from_text(identity.signing_key)
         self._topic = {
@@ -161,6 +173,8 @@ class Uplink:
         topics = [(self._topic[TopicKind.ACK], 1), (self._topic[TopicKind.CMD], 1)]
         if self._on_roster is not None:
             topics.append((self._roster_topic, 1))
+        if self._on_sightings is not None:
+            topics.append((subscription(self.identity.store, TopicKind.SEEN), 0))
         client.subscribe(topics)
         birth = State(
             online=True,
@@ -192,7 +206,11 @@ class Uplink:
             elif msg.topic == self._roster_topic and self._on_roster is not None:
                 # Straight away, in paho's thread: tokens off the roster are forgotten now.
                 self._on_roster(Roster.from_bytes(msg.payload))
-        except WireFormatError as exc:
+            elif msg.topic.endswith("/seen") and self._on_sightings is not None:
+                gateway = Topic.parse(msg.topic).device
+                if gateway is not None and gateway != self.identity.device:
+                    self._on_sightings(gateway, Sightings.from_bytes(msg.payload))
+        except (WireFormatError, TopicError) as exc:
             self.last_error = f"bad message on {msg.topic}: {exc}"
             log.warning("%s", self.last_error)
             return
@@ -220,6 +238,14 @@ class Uplink:
     @property
     def unacknowledged(self) -> int:
         return len(self._inflight)
+
+    def publish_sightings(self, sightings: Sightings) -> None:
+        """Share this gateway's kept sightings (QoS 0: a lost tick is just a lost tick)."""
+        if self._connected.is_set():
+            topic = str(
+                Topic.device_topic(self.identity.store, self.identity.device, TopicKind.SEEN)
+            )
+            self._client.publish(topic, sightings.to_bytes(), qos=0)
 
     def _network_loop(self) -> None:
         backoff = Backoff()

@@ -43,6 +43,9 @@ _CHANNELS: Final[tuple[tuple[str, str, int, bool, type[BaseModel], str], ...]] =
      "Config push, purge of a subject's buffered events, model push; kept and sent again "
      "until answered."),
     ("{store}/{device}/cmdack", "device", 1, False, CommandAck, "The answer to a command."),
+    ("{store}/{device}/seen", "device", 0, False, Sightings,
+     "A gateway's kept roster-token sightings of the last tick, read by the other "
+     "gateways, which zone by comparing receivers. Never strangers."),
     ("{store}/hub/state", "hub", 1, True, State, "The hub's birth and will."),
     ("{store}/roster", "hub", 1, True, Roster,
      "BLE tokens of shoppers who opted in to presence, for the windows around now."),

@@ -271,6 +271,15 @@ class CommandAck(_Wire):
     detail: str = ""
 
 
+class Sightings(_Wire):
+    """``{device}/seen`` (QoS 0, never retained): what one gateway kept in the last tick,
+    so that every gateway can compare receivers. Only roster tokens: strangers never
+    leave the gateway that heard them, beacon health stays there too."""
+
+    v: int = SCHEMA_VERSION
+    items: list[tuple[float, Token, int]]  # (unix seconds, token, rssi dBm)
+
+
 class RosterEntry(BaseModel):
     """Whom a token stands for, so a gateway can name the shopper in a zone event: the
     pseudonym and the consent record, never more."""

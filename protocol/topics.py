@@ -24,12 +24,21 @@ class TopicKind(enum.StrEnum):
     HB = "hb"
     CMD = "cmd"
     CMDACK = "cmdack"
+    SEEN = "seen"  # a gateway's kept sightings, for the gateways that zone them
     HUB_STATE = "hub/state"
     ROSTER = "roster"
 
 
 _DEVICE_KINDS: Final = frozenset(
-    {TopicKind.EVT, TopicKind.ACK, TopicKind.STATE, TopicKind.HB, TopicKind.CMD, TopicKind.CMDACK}
+    {
+        TopicKind.EVT,
+        TopicKind.ACK,
+        TopicKind.STATE,
+        TopicKind.HB,
+        TopicKind.CMD,
+        TopicKind.CMDACK,
+        TopicKind.SEEN,
+    }
 )
 
 

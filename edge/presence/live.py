@@ -51,6 +51,8 @@ class GatewayPresence:
         self.health = BeaconHealthMonitor(settings.beacons, settings.beacon_silent_after_s)
         self.recorder = recorder
         self._events: deque[ZoneEvent] = deque(maxlen=MAX_PENDING_EVENTS)
+        # Token sightings heard here, for the other gateways (the agent takes them each tick).
+        self._outgoing: deque[tuple[float, str, int]] = deque(maxlen=MAX_PENDING_EVENTS)
         self._lock = threading.Lock()
 
     def on_detection(self, device: Any, adv: Any) -> None:
@@ -58,6 +60,15 @@ class GatewayPresence:
         sighting = self.roster.admit(adv, adv.rssi, self._clock(), device.address)
         if sighting is not None:
             self._keep(self.gateway, sighting)
+            if sighting.kind == TOKEN:
+                self._outgoing.append((sighting.t, sighting.id, sighting.rssi))
+
+    def take_outgoing(self) -> list[tuple[float, str, int]]:
+        """Token sightings heard here since the last call, as ``(t, token, rssi)``."""
+        out = []
+        while self._outgoing:
+            out.append(self._outgoing.popleft())
+        return out
 
     def on_remote(self, gateway: str, sighting: Sighting) -> None:
         """A sighting another gateway kept (already filtered there)."""

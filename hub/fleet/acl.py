@@ -56,6 +56,9 @@ def device_rules(store: str, device: str) -> tuple[AclRule, ...]:
     own += [AclRule("read", str(Topic.device_topic(store, device, k))) for k in DEVICE_READS]
     own.append(AclRule("read", str(Topic(store, TopicKind.ROSTER))))
     own.append(AclRule("read", str(Topic(store, TopicKind.HUB_STATE))))
+    # Gateways compare receivers: each publishes its own kept sightings and reads all.
+    own.append(AclRule("write", str(Topic.device_topic(store, device, TopicKind.SEEN))))
+    own.append(AclRule("read", subscription(store, TopicKind.SEEN)))
     return tuple(own)
 
 

@@ -18,7 +18,7 @@ from edge.presence.live import GatewayPresence
 from edge.runtime import GatewayRuntime, build_kiosk
 from edge.scan.catalog import Catalog
 from protocol.enrolment import DeviceIdentity, DeviceKind
-from protocol.models import Roster, RosterEntry, decode_event
+from protocol.models import Roster, RosterEntry, Sightings, decode_event
 from protocol.sealing import open_sealed, x25519_public_to_text
 from protocol.signing import new_signing_key, private_key_to_text
 from simulators.ble_world import (
@@ -72,7 +72,7 @@ def test_gateway_sends_zone_events_only_for_roster_entries(tmp_path: Path) -> No
     async def run() -> GatewayRuntime:
         scanner = SimulatedBleScanner(_consume(stream))
         presence = GatewayPresence(settings, next(iter(settings.gateways)), scanner.now)
-        runtime = GatewayRuntime(agent, presence)
+        runtime = GatewayRuntime(agent, presence, leader=True)
         # Both phones are on the roster, but only one token names a shopper with consent.
         runtime.on_roster(
             Roster(
@@ -120,3 +120,46 @@ def test_a_kiosk_scan_lands_in_the_outbox_anonymous(tmp_path: Path) -> None:
     assert events[0].data is not None
     assert events[0].data["known"] is True
     agent.outbox.close()
+
+
+def test_gateways_share_sightings_and_only_the_leader_sends_events(tmp_path: Path) -> None:
+    hub = X25519PrivateKey.generate()
+    rng = np.random.default_rng(9)
+    layout = open_plan_store()
+    radio = RadioModel()
+    phones = make_phones(rng, layout=layout, radio=radio, count=1, duration=180.0, start=START)
+    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
+    settings = PresenceSettings.from_header(layout.header())
+    names = sorted(settings.gateways)
+    token = sorted(rec.names)[0]
+    roster = Roster(
+        windows=[0], tokens=[token], entries={token: RosterEntry(subject=SHOPPER, consent="r")}
+    )
+    runtimes = []
+    for i, name in enumerate(names[:2]):
+        agent = EdgeAgent(identity(DeviceKind.GATEWAY, hub), tmp_path / f"{name}.db")
+        stream = gateway_stream(rec, i, prefix=PREFIX, rng=rng, strangers_per_token=0.0)
+        scanner = SimulatedBleScanner(_consume(stream))
+        presence = GatewayPresence(settings, name, scanner.now)
+        runtime = GatewayRuntime(agent, presence, leader=i == 0)
+        runtime.on_roster(roster)
+        runtimes.append((runtime, scanner))
+        asyncio.run(_scan(scanner, presence))
+    leader, follower = runtimes[0][0], runtimes[1][0]
+    # What the follower kept reaches the leader as the uplink would carry it.
+    shared = follower.presence.take_outgoing()
+    assert shared
+    assert {token} == {t for _, t, _ in shared}
+    leader.on_sightings(names[1], Sightings(items=shared))
+    follower.presence.take_outgoing()
+    leader.presence.take_outgoing()
+    assert follower.pump_once() == 0
+    assert leader.pump_once() > 0
+    for runtime, _ in runtimes:
+        runtime.agent.outbox.close()
+
+
+async def _scan(scanner: SimulatedBleScanner, presence: GatewayPresence) -> None:
+    await scanner.start(presence.on_detection)
+    await scanner.done.wait()
+    await scanner.stop()

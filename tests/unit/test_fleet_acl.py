@@ -34,6 +34,9 @@ def test_each_device_gets_only_its_own_topics() -> None:
         "topic read instore/v1/demo/kiosk-1/cmd",
         "topic read instore/v1/demo/roster",
         "topic read instore/v1/demo/hub/state",
+        # Receivers are compared across gateways: own sightings out, everyone's in.
+        "topic write instore/v1/demo/kiosk-1/seen",
+        "topic read instore/v1/demo/+/seen",
     }
 
 
