@@ -23,6 +23,7 @@ from protocol.models import (
     CommandAck,
     Heartbeat,
     Roster,
+    Sightings,
     State,
 )
 from protocol.topics import PREFIX
