@@ -16,6 +16,7 @@ import argparse
 import base64
 import logging
 import shutil
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -29,6 +30,7 @@ from tqdm import tqdm
 
 from edge.errors import EdgeError
 from hub.consent import backup
+from hub.consent.registry import ConsentRegistry
 from hub.consent.shredding import keystore_path
 from hub.errors import HubError
 from protocol.console import say
@@ -135,8 +137,38 @@ def run_audit(
         "withdrawal_p99_ms": round(p99, 1),
         "shredded_readable": verdict.shredded_readable,
     }
-    detail = [f"leaks by kind: {verdict.leaks}", *store.errors, *verdict.examples]
+    detail = [
+        f"leaks by kind: {verdict.leaks}",
+        *_run_summary(store),
+        *store.errors,
+        *verdict.examples,
+    ]
     return result, detail
+
+
+def _run_summary(store: AuditStore) -> list[str]:
+    """What the run did at the hub (read after the judge, so it changes nothing judged)."""
+    db = sqlite3.connect(f"file:{store.home.db_path}?mode=ro", uri=True)
+    try:
+        stored = db.execute(
+            "SELECT COUNT(*), COUNT(subject), SUM(subject IS NULL AND purpose IS NOT NULL) "
+            "FROM events"
+        ).fetchone()
+        letters = dict(db.execute("SELECT reason, COUNT(*) FROM dead_letters GROUP BY reason"))
+    finally:
+        db.close()
+    registry = ConsentRegistry(store.home)
+    try:
+        chains = ", ".join(
+            f"{r.table} {r.entries} entries {'ok' if r.ok else 'BROKEN'}" for r in registry.verify()
+        )
+    finally:
+        registry.close()
+    return [
+        f"events stored: {stored[0]} ({stored[1]} personal, {stored[2]} cleared by erasure)",
+        f"dead letters: {letters}",
+        f"chains: {chains}",
+    ]
 
 
 class _Campaign:
