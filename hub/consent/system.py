@@ -8,6 +8,8 @@ app.include_router(consent_router(consent))
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +24,7 @@ from hub.consent.shredding import DataProtector, ShopperKeys, keystore_path
 from hub.consent.subject_requests import SubjectRequests
 from hub.consent.withdrawal import CommandSender, Propagator, RosterTicker
 from hub.settings import HubHome
+from hub.storage import connect
 
 
 class ConsentSystem:
@@ -46,6 +49,8 @@ class ConsentSystem:
         self.propagator: Propagator | None = None
         self.channel: CommandChannel | None = None
         self._jobs: list[RosterTicker | RetentionJob] = []
+        self._devices_db: sqlite3.Connection | None = None
+        self._devices_lock = threading.Lock()
 
     def _returned(self, change: Change) -> None:
         if change.granted:
@@ -90,9 +95,12 @@ class ConsentSystem:
             job.start()
 
     def enrolled_devices(self) -> list[str]:
-        reg = self.registry
-        with reg.lock:
-            rows = reg.db.execute(
+        """Every device not revoked, read on a connection of its own: a withdrawal's
+        purge never waits for the registry's writes."""
+        with self._devices_lock:
+            if self._devices_db is None:
+                self._devices_db = connect(self.home.db_path, readonly=True)
+            rows = self._devices_db.execute(
                 "SELECT device FROM devices WHERE revoked_at IS NULL ORDER BY device"
             ).fetchall()
         return [r[0] for r in rows]
@@ -102,5 +110,8 @@ class ConsentSystem:
             job.stop()
         if self.channel is not None:
             self.channel.stop()
+        with self._devices_lock:
+            if self._devices_db is not None:
+                self._devices_db.close()
         self.keys.close()
         self.registry.close()
