@@ -8,10 +8,12 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from hub.broker import free_port
 from hub.dashboard.auth import Role
 from hub.dashboard.users_cli import add_users
 from protocol.console import say
 from simulators.fleet import SimStore
+from simulators.kiosk_screen import demo_venue
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,10 +45,15 @@ def _demo(args: argparse.Namespace) -> int:
             store.home,
             {"staff": Role.STAFF, "officer": Role.PRIVACY_OFFICER, "admin": Role.ADMIN},
         )
+        store.map_path = demo_venue(args.root / "venue").imdf
         store.start_hub()
+        screen = free_port()
         for seed, device in enumerate(store.device_ids()):
-            store.start_device(device, ["--rate", str(args.rate), "--seed", str(seed)])
+            extra = ["--screen", str(screen)] if device == "kiosk-1" else ["--rate", str(args.rate)]
+            store.start_device(device, [*extra, "--seed", str(seed)])
         say(f"dashboard: {store.dashboard_url}")
+        say(f"kiosk:     http://127.0.0.1:{screen}/   (kiosk-1's screen, a simulated camera)")
+        say(f"phone:     {store.dashboard_url}s/   (consent center) and /map (store map)")
         say(f"broker:    {store.broker_url}")
         for name, password in logins.items():
             say(f"login:     {name} / {password}   (made for this run, shown once)")

@@ -22,6 +22,7 @@ from edge.errors import OutboxFullError
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
 from protocol.enrolment import DeviceIdentity, DeviceKind
+from simulators.kiosk_screen import serve_kiosk
 
 TICK_S: Final = 0.01  # generator resolution: 100 ticks a second
 BENCH_BODY: Final = "x" * 120  # with the envelope, a ~200-byte event as the ingest bench asks
@@ -43,6 +44,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="exit once N events are generated and all acknowledged",
     )
     dev.add_argument("--seed", type=int, default=0)
+    dev.add_argument(
+        "--screen",
+        type=int,
+        metavar="PORT",
+        help="kiosk only: serve its real screen here, "
+        "fed by a simulated camera, instead of generating scans",
+    )
     dev.add_argument("--heartbeat", type=float, default=15.0, help="seconds between heartbeats")
     dev.add_argument("--keepalive", type=int, default=30, help="MQTT keepalive in seconds")
     dev.set_defaults(handler=_device)
@@ -127,6 +135,12 @@ def _device(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     record = args.record.open("a") if args.record else None
     agent.start()
+    if args.screen:
+        try:
+            serve_kiosk(agent, args.outbox.parent, args.screen, args.seed)
+        finally:
+            agent.stop()
+        return 0
     try:
         Generator(agent, args, record).run(stop)
         while args.exit_when_drained and not stop.is_set() and agent.outbox.depth > 0:

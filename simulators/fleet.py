@@ -39,6 +39,7 @@ class SimStore:
     hub: subprocess.Popen[bytes] | None = None
     devices: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     identities: dict[str, Path] = field(default_factory=dict)
+    map_path: Path | None = None  # the store map the hub's phone pages show
     secure: bool = False  # TLS with client certificates, passwords and ACLs, as in a store
 
     @property
@@ -111,7 +112,14 @@ class SimStore:
     def start_hub(self) -> None:
         self.hub = self._spawn(
             "hub",
-            ["run", "--data", str(self.home.root), "--http", f"127.0.0.1:{self.http_port}"],
+            [
+                "run",
+                "--data",
+                str(self.home.root),
+                "--http",
+                f"127.0.0.1:{self.http_port}",
+                *(["--map", str(self.map_path)] if self.map_path else []),
+            ],
             "hub",
         )
         if not wait_for_port("127.0.0.1", self.http_port, 30):
