@@ -15,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 
 from edge.agent import EdgeAgent
-from edge.kiosk.kiosk import ScanEvent
+from edge.kiosk.kiosk import RelatedItems, ScanEvent
 from edge.kiosk.session import Pairing
 from edge.kiosk.web import build_kiosk_app
 from edge.maps.load import open_map
@@ -73,6 +73,7 @@ def build_kiosk(
     here: str | None = None,
     hub_url: str | None = None,
     hub_ca: str | None = None,
+    related: RelatedItems | None = None,
 ) -> FastAPI:
     """The kiosk screen app, with scan events going to ``agent``'s outbox."""
     sealer = Sealer(agent.identity.hub_seal_key)
@@ -96,6 +97,7 @@ def build_kiosk(
         camera,
         scanner,
         pairing=pairing,
+        related=related,
         map_url="/map" if map_path else None,
     )
     if map_path is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from edge.errors import EdgeError
 from hub.errors import HubError
 from protocol.console import build_parser, run
 
@@ -20,4 +21,5 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-hub", "The instore store hub.", _COMMAND_MODULES)
-    return run(parser, argv, (HubError,))
+    # EdgeError: the hub also opens maps (phone pages), whose errors are the edge's.
+    return run(parser, argv, (HubError, EdgeError))

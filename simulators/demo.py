@@ -12,6 +12,7 @@ from hub.broker import free_port
 from hub.dashboard.auth import Role
 from hub.dashboard.users_cli import add_users
 from protocol.console import say
+from simulators.demo_shop import demo_shop
 from simulators.fleet import SimStore
 from simulators.kiosk_screen import demo_venue
 
@@ -45,7 +46,7 @@ def _demo(args: argparse.Namespace) -> int:
             store.home,
             {"staff": Role.STAFF, "officer": Role.PRIVACY_OFFICER, "admin": Role.ADMIN},
         )
-        store.map_path = demo_venue(args.root / "venue").imdf
+        store.map_path = demo_venue(args.root / "venue", demo_shop(args.root / "shop")).imdf
         store.start_hub()
         screen = free_port()
         for seed, device in enumerate(store.device_ids()):
