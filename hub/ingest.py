@@ -20,8 +20,9 @@ from protocol.purposes import PURGED
 from protocol.signing import public_key_from_text, verify
 from protocol.topics import Topic, TopicKind
 
-# (subject, purpose) -> is consent on record right now? Withdrawal makes it False at once.
-ConsentCheck = Callable[[str, str], bool]
+# (subject, purpose, collected_at unix s) -> was the event collected under a grant that
+# is still in force? Withdrawal makes it False at once, whenever the event was created.
+ConsentCheck = Callable[[str, str, float], bool]
 # What the hub stores for an event's data: anonymous data as JSON; personal data
 # re-encrypted under the shopper's own key (so erasure can shred it).
 DataProtector = Callable[[Event], bytes | None]
@@ -140,7 +141,11 @@ class BatchChecker:
         """A valid event: stored, unless it is personal and its purpose has no consent."""
         digest = content_hash(raw)
         subject, purpose = event.subject, event.purpose
-        if subject is not None and purpose is not None and not self._consent(subject, purpose):
+        if (
+            subject is not None
+            and purpose is not None
+            and not self._consent(subject, purpose, event.ts.timestamp())
+        ):
             # Nothing of the event is kept: no subject, no data.
             checked.dead.append(
                 DeadLetter(

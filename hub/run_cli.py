@@ -70,7 +70,9 @@ def _run(args: argparse.Namespace) -> int:
     home = HubHome(args.data)
     broker = parse_broker_url(args.broker) if args.broker else None
     consent = ConsentSystem(home)
-    service = HubService(home, broker=broker, consent=consent.check, protect=consent.protector)
+    service = HubService(
+        home, broker=broker, consent=consent.check_collected, protect=consent.protector
+    )
     consent.attach(service)
     service.start()
     consent.start_jobs()

@@ -70,7 +70,8 @@ class IngestStats:
 def consent_from_db(store: SqliteEventStore) -> ConsentCheck:
     """The spine's consent check: the ``consents`` table, as the registry keeps it."""
 
-    def check(subject: str, purpose: str) -> bool:
+    def check(subject: str, purpose: str, collected_at: float) -> bool:
+        del collected_at  # the spine's table knows only what is granted now
         row = store.db.execute(
             "SELECT granted FROM consents WHERE subject = ? AND purpose = ?", (subject, purpose)
         ).fetchone()

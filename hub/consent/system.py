@@ -1,7 +1,7 @@
 """Everything consent-related of one hub, built once and wired to the ``HubService``.
 
 consent = ConsentSystem(home)
-service = HubService(home, consent=consent.check, protect=consent.protector)
+service = HubService(home, consent=consent.check_collected, protect=consent.protector)
 consent.attach(service)               # roster + purges to every edge
 app.include_router(consent_router(consent))
 """
@@ -57,11 +57,12 @@ class ConsentSystem:
             self.keys.allow(change.subject)
 
     def check(self, subject: str, purpose: str) -> bool:
-        """The ``ConsentCheck`` to give ``HubService(consent=...)``."""
+        """Is ``purpose`` granted to ``subject`` right now?"""
         return self.registry.check(subject, purpose)
 
     def check_collected(self, subject: str, purpose: str, collected_at: float) -> bool:
-        """The stricter check of decision 0405, for when ingest passes the event time."""
+        """The ``ConsentCheck`` to give ``HubService(consent=...)``: granted now, and the
+        event was collected under the grant in force (decision 0405)."""
         return self.registry.check_collected(subject, purpose, collected_at)
 
     def audit(

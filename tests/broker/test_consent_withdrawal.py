@@ -107,7 +107,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         "gateway-1": enrol_device(home, "gateway-1", DeviceKind.GATEWAY),
     }
     consent = ConsentSystem(home)
-    service = HubService(home, consent=consent.check, protect=consent.protector)
+    service = HubService(home, consent=consent.check_collected, protect=consent.protector)
     consent.attach(service)
     service.start()
     assert service.wait_connected(WAIT)

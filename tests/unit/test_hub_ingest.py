@@ -27,7 +27,9 @@ SUBJECT = "ps_" + "s" * 20
 
 
 class Hub:
-    def __init__(self, root: Path, consent: Callable[[str, str], bool] = lambda s, p: False):
+    def __init__(
+        self, root: Path, consent: Callable[[str, str, float], bool] = lambda s, p, t: False
+    ):
         home = HubHome(root)
         home.init(HubSettings(store="s1"))
         self.identity = DeviceIdentity.read(enrol_device(home, "k1", DeviceKind.KIOSK))
@@ -112,7 +114,7 @@ def test_the_frontier_survives_a_restart(hub: Hub, tmp_path: Path) -> None:
     hub.send(hub.payload([hub.event(1), hub.event(3)]))
     hub.store.close()
     again = SqliteEventStore(tmp_path / "hub" / "hub.db")
-    checker = BatchChecker(again, lambda s, p: False)
+    checker = BatchChecker(again, lambda s, p, t: False)
     payload = hub.payload([hub.event(2)])
     result = again.commit_group([checker.check(TOPIC, payload, sign(hub.key, payload))])
     assert result.acks[("k1", STREAM)] == 3
@@ -151,7 +153,7 @@ def test_personal_events_without_consent_keep_nothing(hub: Hub) -> None:
 
 
 def test_personal_events_with_consent_are_stored(tmp_path: Path) -> None:
-    hub = Hub(tmp_path / "hub", consent=lambda s, p: (s, p) == (SUBJECT, "presence"))
+    hub = Hub(tmp_path / "hub", consent=lambda s, p, t: (s, p) == (SUBJECT, "presence"))
     event = hub.event(
         1,
         type="zone.enter",
