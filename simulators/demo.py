@@ -38,7 +38,11 @@ def _demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     store = SimStore(
-        args.root, kiosks=args.kiosks, gateways=args.gateways, http_port=args.http_port
+        args.root,
+        kiosks=args.kiosks,
+        gateways=args.gateways,
+        http_port=args.http_port,
+        https=True,  # the consent center takes shoppers' choices: never over plain HTTP
     )
     try:
         store.setup()
@@ -52,7 +56,7 @@ def _demo(args: argparse.Namespace) -> int:
         for seed, device in enumerate(store.device_ids()):
             extra = ["--screen", str(screen)] if device == "kiosk-1" else ["--rate", str(args.rate)]
             store.start_device(device, [*extra, "--seed", str(seed)])
-        say(f"dashboard: {store.dashboard_url}")
+        say(f"dashboard: {store.dashboard_url}   (self-signed certificate: accept it once)")
         say(f"kiosk:     http://127.0.0.1:{screen}/   (kiosk-1's screen, a simulated camera)")
         say(f"phone:     {store.dashboard_url}s/   (consent center) and /map (store map)")
         say(f"broker:    {store.broker_url}")

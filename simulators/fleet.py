@@ -40,6 +40,7 @@ class SimStore:
     devices: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     identities: dict[str, Path] = field(default_factory=dict)
     map_path: Path | None = None  # the store map the hub's phone pages show
+    https: bool = False  # the hub's pages over HTTPS with a self-signed certificate
     secure: bool = False  # TLS with client certificates, passwords and ACLs, as in a store
 
     @property
@@ -119,6 +120,7 @@ class SimStore:
                 "--http",
                 f"127.0.0.1:{self.http_port}",
                 *(["--map", str(self.map_path)] if self.map_path else []),
+                *(["--self-signed"] if self.https else []),
             ],
             "hub",
         )
@@ -156,7 +158,7 @@ class SimStore:
 
     @property
     def dashboard_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/"
+        return f"{'https' if self.https else 'http'}://127.0.0.1:{self.http_port}/"
 
     @property
     def broker_url(self) -> str:
