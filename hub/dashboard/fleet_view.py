@@ -29,6 +29,7 @@ class DeviceView:
     last_error: str | None
     events_stored: int
     counters: dict[str, int]
+    config_push: str | None = None  # the last config push: pending, applied, rolled back...
 
     @property
     def state(self) -> str:
@@ -54,6 +55,7 @@ def devices(db: sqlite3.Connection, now: float, settings: DashboardSettings) -> 
         "clock_offset_ms, last_error, events_stored, revoked_at, counters FROM devices "
         "ORDER BY device"
     ).fetchall()
+    pushes = config_pushes(db)
     out = []
     for r in rows:
         last_seen = r[3]
@@ -73,9 +75,20 @@ def devices(db: sqlite3.Connection, now: float, settings: DashboardSettings) -> 
                 last_error=r[8],
                 events_stored=r[9],
                 counters=_counters(r[11]),
+                config_push=pushes.get(r[0]),
             )
         )
     return out
+
+
+def config_pushes(db: sqlite3.Connection) -> dict[str, str]:
+    """Each device's last config push as staff read it: "pending", or the device's answer
+    ("applied: running v2", "rolled_back: ...; back on v1")."""
+    rows = db.execute(
+        "SELECT device, status, detail FROM commands "
+        "WHERE body LIKE '%\"action\":\"config\"%' ORDER BY created"
+    ).fetchall()
+    return {r[0]: "pending" if r[1] is None else f"{r[1].replace('_', ' ')}: {r[2]}" for r in rows}
 
 
 def _counters(text: str | None) -> dict[str, int]:

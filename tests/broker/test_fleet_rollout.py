@@ -11,6 +11,7 @@ from edge.uplink import UplinkSettings
 from firmware_configs.config_apply import DeviceConfig, build_push, config_digest
 from firmware_configs.schemas import KioskConfig
 from hub import registry
+from hub.dashboard.fleet_view import config_pushes
 from hub.enrol import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome
@@ -68,6 +69,8 @@ def test_a_bad_config_push_rolls_back_and_the_device_keeps_the_old(
         assert status == "rolled_back"
         assert "camera 99 does not open" in detail
         assert camera.running == [KIOSK, KIOSK]  # v1, then v1 again after the rollback
+        # Staff see it on the devices page.
+        assert config_pushes(hub.store.db)["k1"].startswith("rolled back: camera 99")
         # The device goes on working, on v1, and says so in its heartbeats.
         agent.submit([Draft("scan", time.time(), {"gtin": "1"})])
         eventually(lambda: agent.outbox.depth == 0)
