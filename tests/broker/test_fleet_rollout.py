@@ -70,7 +70,7 @@ def test_a_bad_config_push_rolls_back_and_the_device_keeps_the_old(
         assert "camera 99 does not open" in detail
         assert camera.running == [KIOSK, KIOSK]  # v1, then v1 again after the rollback
         # Staff see it on the devices page.
-        assert config_pushes(hub.store.db)["k1"].startswith("rolled back: camera 99")
+        assert config_pushes(hub.store.db)["k1"].startswith("rolled back: RuntimeError: camera 99")
         # The device goes on working, on v1, and says so in its heartbeats.
         agent.submit([Draft("scan", time.time(), {"gtin": "1"})])
         eventually(lambda: agent.outbox.depth == 0)
