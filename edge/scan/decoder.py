@@ -44,6 +44,7 @@ _LOCATE_SCALE: Final = 0.5
 # 95 ~ 11 %; OpenCV's box often clips the guard bars, so a little more).
 _MARGIN_ALONG: Final = 0.18
 _MARGIN_ACROSS: Final = 0.08
+_MARGIN_ALONG_WIDE: Final = 1.0
 # A cut-out shorter than this is enlarged: zxing-cpp needs ~2 px a module to find edges.
 _MIN_CROP_PX: Final = 360
 _MAX_CROP_PX: Final = 1100
@@ -237,13 +238,13 @@ def _read_crop(crop: Frame, binarizer: zxingcpp.Binarizer) -> set[Code]:
     return codes
 
 
-def _contradicted(gray: Frame, code: Code, quad: Quad) -> bool:
+def _contradicted(gray: Frame, code: Code, quad: Quad, along: float = _MARGIN_ALONG) -> bool:
     """True when reading the code's region again, another way (upright, other binariser,
     each variant), gives a different valid code: then neither read is trusted.
 
     A check digit catches one wrong digit, but a blurred EAN-13 can be misread in two
     digits and still pass; a second, independent read disagreeing exposes that."""
-    crop = _rectify(gray, _band(quad), _MARGIN_ALONG, _MARGIN_ACROSS)
+    crop = _rectify(gray, _band(quad), along, _MARGIN_ACROSS)
     for variant in _variants(crop):
         if _read_crop(variant, zxingcpp.Binarizer.GlobalHistogram) - {code}:
             return True
@@ -272,9 +273,7 @@ class CombinedDecoder:
         ]
         reads += self._linear_regions(gray, reads)
         small = _u8(
-            cv2.resize(
-                gray, None, fx=_LOCATE_SCALE, fy=_LOCATE_SCALE, interpolation=cv2.INTER_AREA
-            )
+            cv2.resize(gray, None, fx=_LOCATE_SCALE, fy=_LOCATE_SCALE, interpolation=cv2.INTER_AREA)
         )
         if not any(r.code.format == "QR" for r in reads):
             reads += self._qr_region(gray, small)
@@ -307,12 +306,17 @@ class CombinedDecoder:
         return reads
 
     def _read_region(self, gray: Frame, quad: Quad, center: tuple[float, float]) -> Read | None:
-        crop = _rectify(gray, quad, _MARGIN_ALONG, _MARGIN_ACROSS)
-        for variant in _variants(crop):
-            codes = _read_crop(variant, zxingcpp.Binarizer.LocalAverage)
-            if len(codes) == 1:
-                code = codes.pop()
-                return None if _contradicted(gray, code, quad) else Read(code, center)
+        # OpenCV's box often covers only part of the bars: if the snug cut-out gives
+        # nothing, a cut-out twice as long is tried before giving up.
+        for along in (_MARGIN_ALONG, _MARGIN_ALONG_WIDE):
+            crop = _rectify(gray, quad, along, _MARGIN_ACROSS)
+            for variant in _variants(crop):
+                codes = _read_crop(variant, zxingcpp.Binarizer.LocalAverage)
+                if len(codes) == 1:
+                    code = codes.pop()
+                    if _contradicted(gray, code, quad, along):
+                        return None
+                    return Read(code, center)
         # OpenCV's own decoder is not asked: on our corpora every read it added here
         # that zxing-cpp had missed was a false one.
         return None
