@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import cv2
@@ -13,7 +14,7 @@ from simulators.camera import SimulatedCamera, SimulatedWedgeScanner, random_spe
 
 
 def _video(path: Path, frames: int) -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 30, (64, 48))
     for i in range(frames):
         writer.write(np.full((48, 64, 3), i * 20, np.uint8))
     writer.release()
@@ -54,9 +55,7 @@ def test_camera_that_never_opens_backs_off(tmp_path: Path) -> None:
 
 
 def test_simulated_camera_paces_frames_and_wedge_scanner_queues_codes() -> None:
-    import random
-
-    spec = random_spec(random.Random(2), [], (1280, 720))
+    spec = random_spec(random.Random(2), [], (1280, 720))  # noqa: S311 - a seeded scene
     now = [0.0]
     camera = SimulatedCamera([spec, spec], fps=10, clock=lambda: now[0])
     first = camera.read()
