@@ -222,7 +222,7 @@ def random_spec(rng: random.Random, codes: Sequence[Code], size: tuple[int, int]
         quiet = 1.25 if code.format != "QR" else 1.3
         modules = {"EAN13": 95, "UPCA": 95, "EAN8": 67}.get(code.format, 33) * quiet
         # Module size in pixels: 0.9 (a small code far away) .. 5 (held close).
-        module_px = max(0.8, rng.lognormvariate(math.log(2.2 if width < 1500 else 3.0), 0.4))
+        module_px = max(1.0, rng.lognormvariate(math.log(2.4 if width < 1500 else 3.2), 0.4))
         width_px = min(modules * module_px, width * 0.42)
         placements.append(
             Placement(
@@ -242,7 +242,7 @@ def random_spec(rng: random.Random, codes: Sequence[Code], size: tuple[int, int]
         motion_px=scale * (abs(rng.gauss(0, 2.5)) if rng.random() < 0.4 else 0.0),
         motion_deg=rng.uniform(0, 180),
         light_low=rng.uniform(0.25, 1.0) if rng.random() < 0.6 else 1.0,
-        glare=rng.uniform(0.2, 1.0) if rng.random() < 0.3 else 0.0,
+        glare=rng.uniform(0.2, 0.8) if rng.random() < 0.3 else 0.0,
         noise_sigma=abs(rng.gauss(0, 7)),
         jpeg_quality=rng.randrange(35, 95),
         decoys=rng.randrange(0, 4),
