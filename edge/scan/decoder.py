@@ -18,7 +18,7 @@ wrong check digit is dropped. Decoders only read frames; they never store or sen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -256,7 +256,11 @@ class CombinedDecoder:
 
     name = "combined"
 
-    def __init__(self) -> None:
+    def __init__(self, first_hit: bool = False) -> None:
+        # first_hit: stop at the first step that read something (the kiosk's live mode:
+        # one code on screen sooner beats every code of this frame; the next frame,
+        # 33 ms later, gets the full search).
+        self.first_hit = first_hit
         self._barcodes = cv2.barcode.BarcodeDetector()
         self._barcodes.setDownsamplingThreshold(_LOCATE_MAX_SIDE)
         self._barcodes.setDetectorScales(_LOCATE_WINDOWS)
@@ -271,6 +275,8 @@ class CombinedDecoder:
             for code, quad in found
             if code.format == "QR" or not _contradicted(gray, code, quad)
         ]
+        if reads and self.first_hit:
+            return _unique(reads)
         reads += self._linear_regions(gray, reads)
         small = _u8(
             cv2.resize(gray, None, fx=_LOCATE_SCALE, fy=_LOCATE_SCALE, interpolation=cv2.INTER_AREA)
@@ -355,9 +361,11 @@ def _unique(reads: list[Read]) -> list[Read]:
 
 
 def make_decoder(name: str) -> Decoder:
-    """A decoder by name: ``combined`` (the kiosk's), ``zxing_cpp`` or ``opencv``."""
-    decoders: dict[str, type[CombinedDecoder] | type[ZxingDecoder] | type[OpencvDecoder]] = {
+    """A decoder by name: ``combined`` (every code in the frame), ``live`` (the combined
+    decoder stopping at its first read: the kiosk's camera loop), ``zxing_cpp``, ``opencv``."""
+    decoders: dict[str, Callable[[], Decoder]] = {
         "combined": CombinedDecoder,
+        "live": lambda: CombinedDecoder(first_hit=True),
         "zxing_cpp": ZxingDecoder,
         "opencv": OpencvDecoder,
     }

@@ -70,7 +70,7 @@ class DeadlineDecoder:
     Not thread-safe: one caller (the kiosk's scan loop) owns it. ``close()`` ends the child.
     """
 
-    def __init__(self, decoder: str = "combined", deadline_s: float = DEFAULT_DEADLINE_S) -> None:
+    def __init__(self, decoder: str = "live", deadline_s: float = DEFAULT_DEADLINE_S) -> None:
         self._decoder = decoder
         self.deadline_s = deadline_s
         # spawn: the parent runs web-server threads, and forking a threaded process is unsafe.

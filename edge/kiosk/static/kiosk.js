@@ -69,11 +69,12 @@
       case "idle": reset(); break;
     }
     if (update.seq !== undefined) {
-      // Two frames: the first callback runs before paint, the second after it.
-      requestAnimationFrame(() => requestAnimationFrame(() => {
+      // The animation-frame callback runs just before the frame with the card is painted;
+      // a task queued from it runs once that frame is out.
+      requestAnimationFrame(() => setTimeout(() => {
         window.__shown.push({ seq: update.seq, view: update.view, arrived_ms: update.arrived_ms,
                               shown_ms: performance.timeOrigin + performance.now() });
-      }));
+      }, 0));
     }
     armIdle();
   }
