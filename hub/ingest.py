@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from hub.storage import CheckedBatch, DeadLetter, EventRow, EventStore
 from protocol.errors import SignatureError, TopicError, WireFormatError
-from protocol.models import MAX_BATCH_BYTES, SCHEMA_VERSION, BatchHeader, Event, decode_event
+from protocol.models import (
+    MAX_BATCH_BYTES,
+    SCHEMA_VERSION,
+    Batch,
+    BatchHeader,
+    Event,
+    decode_event,
+)
 from protocol.purposes import PURGED
 from protocol.signing import public_key_from_text, verify
 from protocol.topics import Topic, TopicKind
@@ -27,8 +34,6 @@ ConsentCheck = Callable[[str, str, float], bool]
 # re-encrypted under the shopper's own key (so erasure can shred it).
 DataProtector = Callable[[Event], bytes | None]
 
-_EVENTS: Final = TypeAdapter(list[Event])
-
 
 def plain_data(event: Event) -> bytes | None:
     """Store data as the edge sent it (sealed data stays sealed to the hub key)."""
@@ -36,8 +41,16 @@ def plain_data(event: Event) -> bytes | None:
 
 
 def content_hash(raw: Any) -> bytes:
-    """A digest of one event's content, independent of key order."""
+    """A digest of an invalid event's content (a parsed JSON value), independent of key
+    order: enough to tell a resend of the same bad event from a different one."""
     return hashlib.blake2b(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+
+
+def event_hash(event_id: str, ts: float, event: Event) -> bytes:
+    """A digest of a valid event's content, the same whichever path validated it."""
+    fields = (event_id, event.seq, ts, event.type, event.purpose, event.subject,
+              event.consent, event.data)  # fmt: skip
+    return hashlib.blake2b(orjson.dumps(fields), digest_size=16).digest()
 
 
 class BatchChecker:
@@ -56,7 +69,7 @@ class BatchChecker:
         self._max_bytes = max_bytes
         self._pubkeys: dict[str, Any] = {}
 
-    def check(self, topic: str, payload: bytes, sig: str | None) -> CheckedBatch:  # noqa: PLR0911, PLR0912
+    def check(self, topic: str, payload: bytes, sig: str | None) -> CheckedBatch:  # noqa: PLR0911
         """Every early return is one reason a whole batch is dead-lettered."""
         try:
             parsed = Topic.parse(topic)
@@ -75,6 +88,18 @@ class BatchChecker:
         except SignatureError as exc:
             # Not settled: a forged batch must not take seqs from the real device.
             return _rejected("bad signature", str(exc), device)
+        fast = self._fast_path(payload)
+        if fast is not None:
+            if fast.device != device or fast.store != parsed.store:
+                return _rejected("bad batch", "store or device differs from the topic", device)
+            checked = CheckedBatch(device, fast.stream)
+            for event in fast.events:
+                self._accept(checked, event)
+            return checked
+        return self._slow_path(parsed.store, device, payload)
+
+    def _slow_path(self, store: str, device: str, payload: bytes) -> CheckedBatch:
+        """A batch that did not validate as a whole: find out what is wrong, event by event."""
         try:
             body = orjson.loads(payload)
             header = BatchHeader.model_validate(body)
@@ -84,19 +109,14 @@ class BatchChecker:
             err = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in err["loc"])
             return _rejected("bad batch", f"{where}: {err['msg']}", device)
-        if header.device != device or header.store != parsed.store:
+        if header.device != device or header.store != store:
             return _rejected("bad batch", "store or device differs from the topic", device)
         raw_events = body.get("events")
         if not isinstance(raw_events, list) or not raw_events:
             return _rejected("bad batch", "events must be a non-empty list", device)
         checked = CheckedBatch(device, header.stream)
-        events = self._fast_path(raw_events, header.v)
-        if events is None:
-            for raw in raw_events:
-                self._check_event(checked, raw, header.v)
-        else:
-            for raw, event in zip(raw_events, events, strict=True):
-                self._accept(checked, raw, event)
+        for raw in raw_events:
+            self._check_event(checked, raw, header.v)
         return checked
 
     def _public_key(self, text: str) -> Any:
@@ -106,14 +126,14 @@ class BatchChecker:
         return key
 
     @staticmethod
-    def _fast_path(raw_events: list[Any], v: int) -> list[Event] | None:
-        """Validate the whole list at once when it is sound (the common case)."""
-        if v != SCHEMA_VERSION:
-            return None
+    def _fast_path(payload: bytes) -> Batch | None:
+        """The whole batch parsed and validated at once, in pydantic's JSON mode (no
+        Python dicts on the way), when it is a sound batch of the current schema."""
         try:
-            return _EVENTS.validate_python(raw_events)
+            batch = Batch.model_validate_json(payload)
         except ValidationError:
             return None
+        return batch if batch.v == SCHEMA_VERSION else None
 
     def _check_event(self, checked: CheckedBatch, raw: Any, v: int) -> None:
         """The slow path: one event of a batch that did not validate as a whole."""
@@ -135,17 +155,14 @@ class BatchChecker:
                 )
             )
             return
-        self._accept(checked, raw, event)
+        self._accept(checked, event)
 
-    def _accept(self, checked: CheckedBatch, raw: Any, event: Event) -> None:
+    def _accept(self, checked: CheckedBatch, event: Event) -> None:
         """A valid event: stored, unless it is personal and its purpose has no consent."""
-        digest = content_hash(raw)
+        event_id, ts = str(event.id), event.ts.timestamp()
+        digest = event_hash(event_id, ts, event)
         subject, purpose = event.subject, event.purpose
-        if (
-            subject is not None
-            and purpose is not None
-            and not self._consent(subject, purpose, event.ts.timestamp())
-        ):
+        if subject is not None and purpose is not None and not self._consent(subject, purpose, ts):
             # Nothing of the event is kept: no subject, no data.
             checked.dead.append(
                 DeadLetter(
@@ -155,15 +172,15 @@ class BatchChecker:
                     checked.stream,
                     event.seq,
                     digest,
-                    raw["id"],
+                    event_id,
                 )
             )
             return
         checked.rows.append(
             EventRow(
                 event.seq,
-                raw["id"],
-                event.ts.timestamp(),
+                event_id,
+                ts,
                 event.type,
                 purpose,
                 subject,

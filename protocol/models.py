@@ -73,7 +73,8 @@ class Event(BaseModel):
 
     id: uuid.UUID
     seq: Seq
-    ts: AwareDatetime
+    # Strict: on the wire (JSON) only an RFC 3339 string with its zone; numbers were v1's.
+    ts: Annotated[AwareDatetime, Field(strict=True)]
     type: str = Field(pattern="^[a-z][a-z0-9._]{0,39}$")
     purpose: Purpose | None = None
     subject: Pseudonym | None = None
@@ -83,13 +84,6 @@ class Event(BaseModel):
     @field_serializer("ts")
     def _ts(self, ts: datetime) -> str:
         return rfc3339_ms(ts)
-
-    @field_validator("ts", mode="before")
-    @classmethod
-    def _rfc3339(cls, value: Any) -> Any:
-        if isinstance(value, int | float):  # v2 is strict: numbers were v1's form
-            raise ValueError("ts must be an RFC 3339 string")  # noqa: TRY004 - a value error to pydantic
-        return value
 
     @model_validator(mode="after")
     def _coherent(self) -> Event:
@@ -136,7 +130,7 @@ class EventV1(Event):
         raise ValueError("schema v1 carries ts as integer unix milliseconds")
 
     def upgrade(self) -> Event:
-        return Event.model_validate(self.model_dump())
+        return Event.model_validate_json(self.model_dump_json())
 
 
 class BatchHeader(BaseModel):
@@ -184,8 +178,8 @@ def decode_event(raw: Any, v: int = SCHEMA_VERSION) -> Event:
     """Validate one event (a parsed JSON value) of schema ``v``; raise WireFormatError."""
     try:
         if v == SCHEMA_VERSION:
-            return Event.model_validate(raw)
-        return EventV1.model_validate(raw).upgrade()
+            return Event.model_validate_json(orjson.dumps(raw))
+        return EventV1.model_validate_json(orjson.dumps(raw)).upgrade()
     except ValidationError as exc:
         raise WireFormatError(_first_error(exc)) from exc
 
