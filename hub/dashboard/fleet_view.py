@@ -86,7 +86,7 @@ def config_pushes(db: sqlite3.Connection) -> dict[str, str]:
     ("applied: running v2", "rolled_back: ...; back on v1")."""
     rows = db.execute(
         "SELECT device, status, detail FROM commands "
-        "WHERE CAST(body AS TEXT) LIKE '%\"action\":\"config\"%' ORDER BY created"
+        'WHERE CAST(body AS TEXT) LIKE \'%"action":"config"%\' ORDER BY created'
     ).fetchall()
     return {r[0]: "pending" if r[1] is None else f"{r[1].replace('_', ' ')}: {r[2]}" for r in rows}
 

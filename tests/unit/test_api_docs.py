@@ -23,8 +23,6 @@ def test_asyncapi_names_every_topic_with_its_payload() -> None:
     assert "instore/v1/{store}/{device}/evt" in channels
     assert channels["instore/v1/{store}/roster"]["subscribe"]["bindings"]["mqtt"]["retain"]
     schemas = doc["components"]["schemas"]
-    assert {"Batch", "Ack", "State", "Heartbeat", "Command", "CommandAck", "Roster"} <= set(
-        schemas
-    )
+    assert {"Batch", "Ack", "State", "Heartbeat", "Command", "CommandAck", "Roster"} <= set(schemas)
     assert "events" in schemas["Batch"]["properties"]
     assert orjson.dumps(doc)  # plain JSON all the way down
