@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -38,7 +37,7 @@ from protocol.models import (
     State,
     encode_batch,
 )
-from protocol.mqtt_properties import connect_properties, signed_publish
+from protocol.mqtt_properties import connect_properties, new_client, signed_publish
 from protocol.signing import private_key_from_text, sign
 from protocol.timefmt import from_unix
 from protocol.topics import Topic, TopicKind, subscription
@@ -134,22 +133,7 @@ class Uplink:
 
     def _make_client(self) -> mqtt.Client:
         ident = self.identity
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=ident.device,
-            protocol=mqtt.MQTTv5,
-        )
-        client.max_inflight_messages_set(self.settings.window * 2)
-        client.max_queued_messages_set(0)
-        if ident.broker.username:
-            client.username_pw_set(ident.broker.username, ident.broker.password)
-        if ident.broker.tls_ca:
-            client.tls_set(
-                ca_certs=ident.broker.tls_ca,
-                certfile=ident.broker.tls_cert,
-                keyfile=ident.broker.tls_key,
-                tls_version=ssl.PROTOCOL_TLS_CLIENT,
-            )
+        client = new_client(ident.device, ident.broker, self.settings.window * 2)
         will = State(online=False, version=self.version, stream=self.outbox.stream)
         client.will_set(self._topic[TopicKind.STATE], will.to_bytes(), qos=1, retain=True)
         client.on_connect = self._on_connect

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -39,7 +38,7 @@ from protocol.models import (
     PurgeSubjects,
     State,
 )
-from protocol.mqtt_properties import connect_properties, signature_of
+from protocol.mqtt_properties import connect_properties, new_client, signature_of
 from protocol.topics import Topic, TopicKind, subscription
 
 log = logging.getLogger(__name__)
@@ -113,20 +112,7 @@ class HubService:
         self._commands_lock = threading.Lock()
 
     def _make_client(self) -> mqtt.Client:
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=f"hub-{self.store_id}",
-            protocol=mqtt.MQTTv5,
-        )
-        client.max_inflight_messages_set(256)
-        if self.broker.username:
-            client.username_pw_set(self.broker.username, self.broker.password)
-        if self.broker.tls_ca:
-            client.tls_set(
-                ca_certs=self.broker.tls_ca,
-                certfile=self.broker.tls_cert,
-                keyfile=self.broker.tls_key,
-            )
+        client = new_client(f"hub-{self.store_id}", self.broker, 256)
         client.will_set(self._hub_state, State(online=False).to_bytes(), qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=10)
         client.on_connect = self._on_connect

@@ -1,11 +1,16 @@
-"""MQTT 5 properties the project sends, built in one place (paho's ``Properties`` is
-untyped; this is the boundary)."""
+"""MQTT 5 clients and the properties the project sends, built in one place (paho's
+``Properties`` is untyped; this is the boundary)."""
 
 from __future__ import annotations
 
+import ssl
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from protocol.enrolment import BrokerAddress
 from protocol.signing import SIG_PROPERTY
 
 
@@ -29,3 +34,22 @@ def signature_of(props: Properties | None) -> str | None:
         if name == SIG_PROPERTY:
             return str(value)
     return None
+
+
+def new_client(client_id: str, broker: BrokerAddress, max_inflight: int) -> mqtt.Client:
+    """An MQTT 5 paho client with the broker's credentials and, when it names a CA, TLS
+    with the client certificate (edge and hub connect the same way)."""
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    client.max_inflight_messages_set(max_inflight)
+    if broker.username:
+        client.username_pw_set(broker.username, broker.password)
+    if broker.tls_ca:
+        client.tls_set(
+            ca_certs=broker.tls_ca,
+            certfile=broker.tls_cert,
+            keyfile=broker.tls_key,
+            tls_version=ssl.PROTOCOL_TLS_CLIENT,
+        )
+    return client
