@@ -87,6 +87,7 @@ class Kiosk:
         self._lock = threading.Lock()
         self._pages: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = []
         self._sequence = 0
+        self._current: dict[str, Any] | None = None
 
     # -- inputs -------------------------------------------------------------------------
     def submit_text(self, text: str, source: str, arrived: float | None = None) -> dict[str, Any]:
@@ -162,6 +163,10 @@ class Kiosk:
         page: asyncio.Queue[dict[str, Any]] = asyncio.Queue(_QUEUE_DEPTH)
         with self._lock:
             self._pages.append((asyncio.get_running_loop(), page))
+            # A page opened (or reloaded) after a read shows what the screen shows now: a
+            # code held in view is debounced and would not be pushed again.
+            if self._current is not None:
+                page.put_nowait(self._current)
         return page
 
     def unsubscribe(self, page: asyncio.Queue[dict[str, Any]]) -> None:
@@ -170,6 +175,7 @@ class Kiosk:
 
     def _push(self, update: dict[str, Any]) -> None:
         with self._lock:
+            self._current = update
             pages = list(self._pages)
         for loop, page in pages:
             try:
