@@ -3,22 +3,15 @@ effect at once, everything held, erase."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import Page, sync_playwright
 
-from hub.broker import free_port, wait_for_port
-from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
-from hub.consent.tls import self_signed
-from hub.settings import HubHome, HubSettings
-from hub.storage import SqliteEventStore
+from tests.consent_center_server import serve_consent_center
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -35,31 +28,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not inst
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, ConsentSystem]]:
-    home = HubHome(tmp_path / "hub")
-    home.init(HubSettings(store="demo"))
-    SqliteEventStore(home.db_path).close()
-    system = ConsentSystem(home)
-    app = FastAPI()
-    app.include_router(consent_router(system))
-    cert, key = self_signed(home, ["127.0.0.1"])
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ssl_certfile=str(cert),
-            ssl_keyfile=str(key),
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    assert wait_for_port("127.0.0.1", port, 15)
-    yield f"https://127.0.0.1:{port}", system
-    server.should_exit = True
-    thread.join(10)
-    system.close()
+    with serve_consent_center(tmp_path) as (url, system, _cert):
+        yield url, system
 
 
 @pytest.fixture

@@ -3,55 +3,25 @@
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from hub.broker import free_port, wait_for_port
-from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
-from hub.consent.tls import self_signed
-from hub.settings import HubHome, HubSettings
-from hub.storage import SqliteEventStore
 from protocol.purposes import Purpose
+from tests.consent_center_server import serve_consent_center
 
 
 @pytest.fixture
 def center(tmp_path: Path) -> Iterator[tuple[httpx.Client, ConsentSystem]]:
-    home = HubHome(tmp_path / "hub")
-    home.init(HubSettings(store="demo"))
-    SqliteEventStore(home.db_path).close()
-    system = ConsentSystem(home)
-    app = FastAPI()
-    app.include_router(consent_router(system))
-    cert, key = self_signed(home, ["127.0.0.1"])
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ssl_certfile=str(cert),
-            ssl_keyfile=str(key),
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    assert wait_for_port("127.0.0.1", port, 15)
-    with httpx.Client(
-        base_url=f"https://127.0.0.1:{port}", verify=ssl.create_default_context(cafile=str(cert))
-    ) as client:
+    with (
+        serve_consent_center(tmp_path) as (url, system, cert),
+        httpx.Client(base_url=url, verify=ssl.create_default_context(cafile=str(cert))) as client,
+    ):
         yield client, system
-    server.should_exit = True
-    thread.join(10)
-    system.close()
 
 
 def test_switches_take_effect_at_once_after_the_age_check(
