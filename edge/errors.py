@@ -22,10 +22,6 @@ class OutboxFullError(OutboxError):
         self.limit_bytes = limit_bytes
 
 
-class UplinkError(EdgeError):
-    """The MQTT uplink failed (connection refused, bad credentials, broker gone)."""
-
-
 class EdgeInputError(EdgeError):
     """Bad input from a user or a file (an unreadable image, malformed hex, a bad trace)."""
 

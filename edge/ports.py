@@ -96,9 +96,3 @@ class ModelRunner(Protocol):
         k: int,
         weights: Sequence[float] | None = None,
     ) -> list[tuple[int, float, int | None]]: ...
-
-
-class Publisher(Protocol):
-    """The uplink as the agent sees it: hand over events, learn the outbox depth."""
-
-    def publish_events(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None: ...

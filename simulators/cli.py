@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from typing import Final
 
@@ -25,7 +24,3 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-sim", "Simulators, benchmarks and audits.", _COMMAND_MODULES)
     return run(parser, argv, (SimError,))
-
-
-def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
