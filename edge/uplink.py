@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S: Final = 15.0  # the hub calls a device offline after 2.5 missed beats
 ANSWERS_KEPT: Final = 256  # commands remembered, so a resend is answered, not rerun
 SESSION_EXPIRY_S: Final = 7 * 24 * 3600  # commands (purges) wait at the broker a week
+IDLE_WAIT_S: Final = 0.05  # the sender's longest sleep: appends and acks wake it sooner
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class Uplink:
         self._last_sent = 0
         self._started = time.monotonic()
         self._last_hb = 0.0
+        self._linger_until: float | None = None  # when a batch that is not full goes anyway
         self.batches_sent = 0
         self.resends = 0
         self.last_error: str | None = None
@@ -270,20 +272,27 @@ class Uplink:
             if now - self._last_hb >= self.settings.heartbeat_s and self._connected.is_set():
                 self._heartbeat(now)
             room = len(self._inflight) < self.settings.window
-            if self._connected.is_set() and room and self._send_one():
+            if self._connected.is_set() and room and self._send_one(now):
                 continue
-            self._wake.wait(0.05)
+            wait = IDLE_WAIT_S if self._linger_until is None else self._linger_until - now
+            self._wake.wait(max(0.0, min(wait, IDLE_WAIT_S)))
             self._wake.clear()
 
-    def _send_one(self) -> bool:
+    def _send_one(self, now: float) -> bool:
+        """Publish the next batch; False if there is none to send yet. A batch that holds
+        everything waiting (light traffic) is given ``linger_s`` to fill; acks and
+        commands are still handled meanwhile. A batch cut by a limit goes at once."""
         s = self.settings
         rows = self.outbox.read(self._last_sent, s.max_events, s.max_bytes)
         if not rows:
+            self._linger_until = None
             return False
-        if len(rows) < s.max_events and sum(len(b) for _, b in rows) < s.max_bytes:
-            # Light traffic: give the batch a moment to fill, then send what there is.
-            self._stop.wait(s.linger_s)
-            rows = self.outbox.read(self._last_sent, s.max_events, s.max_bytes)
+        if rows[-1][0] == self.outbox.next_seq - 1:
+            if self._linger_until is None:
+                self._linger_until = now + s.linger_s
+            if now < self._linger_until:
+                return False
+        self._linger_until = None
         payload = encode_batch(
             self.identity.store, self.identity.device, self.outbox.stream, [b for _, b in rows]
         )

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -43,6 +45,7 @@ def new_client(client_id: str, broker: BrokerAddress, max_inflight: int) -> mqtt
         callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
     )
     client.max_inflight_messages_set(max_inflight)
+    client.on_socket_open = _no_delay
     if broker.username:
         client.username_pw_set(broker.username, broker.password)
     if broker.tls_ca:
@@ -53,3 +56,11 @@ def new_client(client_id: str, broker: BrokerAddress, max_inflight: int) -> mqtt
             tls_version=ssl.PROTOCOL_TLS_CLIENT,
         )
     return client
+
+
+def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+    """Send small packets (acks, PUBACKs) at once. Paho leaves Nagle's algorithm on, and
+    with the peer's delayed ACK that holds a small packet behind a large one for 40 ms."""
+    raw = getattr(sock, "socket", None) or sock  # paho may hand over a wrapper
+    if isinstance(raw, socket.socket) and raw.family in (socket.AF_INET, socket.AF_INET6):
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -3,6 +3,7 @@ exactly once through SIGKILLs of edge, hub and broker; acks; purges; online stat
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -125,4 +126,40 @@ def test_the_will_marks_a_killed_device_offline(home: HubHome, tmp_path: Path) -
         eventually(lambda: not registry.statuses(hub.store.db, time.time())[0].online, 60)
     finally:
         agent.outbox.close()
+        hub.stop()
+
+
+def test_a_backlog_goes_out_in_full_batches_without_lingering(
+    home: HubHome, tmp_path: Path
+) -> None:
+    # The linger is for light traffic only: a batch cut at max_events goes at once.
+    identity = DeviceIdentity.read(enrol_device(home, "k1", DeviceKind.KIOSK))
+    settings = UplinkSettings(max_events=100, linger_s=20.0)
+    agent = EdgeAgent(identity, tmp_path / "k1" / "outbox.db", settings=settings)
+    hub = HubService(home)
+    hub.start()
+    agent.submit([Draft("scan", time.time(), {"gtin": "3"})] * 1000)
+    agent.start()
+    try:
+        eventually(lambda: agent.outbox.depth <= 100, timeout=10)  # only the tail lingers
+    finally:
+        agent.stop()
+        hub.stop()
+
+
+def test_edge_and_hub_send_small_packets_at_once(home: HubHome, tmp_path: Path) -> None:
+    # Nagle's algorithm would hold an ack behind the peer's delayed ACK for 40 ms.
+    agent = agent_for(home, tmp_path, "k1")
+    hub = HubService(home)
+    hub.start()
+    agent.start()
+    try:
+        assert agent.uplink.wait_connected(10)
+        assert hub.wait_connected(10)
+        for client in (agent.uplink._client, hub._client):
+            sock = client.socket()
+            assert isinstance(sock, socket.socket)
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        agent.stop()
         hub.stop()
