@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import orjson
 from pydantic import ValidationError
@@ -16,12 +17,14 @@ from pydantic import ValidationError
 from hub.storage import CheckedBatch, DeadLetter, EventRow, EventStore
 from protocol.errors import SignatureError, TopicError, WireFormatError
 from protocol.models import (
+    BATCH_FIELDS,
     MAX_BATCH_BYTES,
     SCHEMA_VERSION,
-    Batch,
+    BatchFields,
     BatchHeader,
-    Event,
+    EventFields,
     decode_event,
+    event_problem,
 )
 from protocol.purposes import PURGED
 from protocol.signing import public_key_from_text, verify
@@ -30,14 +33,20 @@ from protocol.topics import Topic, TopicKind
 # (subject, purpose, collected_at unix s) -> was the event collected under a grant that
 # is still in force? Withdrawal makes it False at once, whenever the event was created.
 ConsentCheck = Callable[[str, str, float], bool]
-# What the hub stores for an event's data: anonymous data as JSON; personal data
-# re-encrypted under the shopper's own key (so erasure can shred it).
-DataProtector = Callable[[Event], bytes | None]
 
 
-def plain_data(event: Event) -> bytes | None:
-    """Store data as the edge sent it (sealed data stays sealed to the hub key)."""
-    return None if event.data is None else orjson.dumps(event.data)
+class DataProtector(Protocol):
+    """What the hub stores for a personal event's (sealed) data: re-encrypted under the
+    shopper's own key, so erasure can shred it; None to keep no data."""
+
+    def __call__(
+        self, event_id: str, subject: str, ts: float, data: dict[str, Any]
+    ) -> bytes | None: ...
+
+
+def plain_data(event_id: str, subject: str, ts: float, data: dict[str, Any]) -> bytes | None:
+    """Store personal data as the edge sent it: sealed to the hub key (the spine alone)."""
+    return orjson.dumps(data)
 
 
 def content_hash(raw: Any) -> bytes:
@@ -46,11 +55,21 @@ def content_hash(raw: Any) -> bytes:
     return hashlib.blake2b(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
-def event_hash(event_id: str, ts: float, event: Event) -> bytes:
-    """A digest of a valid event's content, the same whichever path validated it."""
-    fields = (event_id, event.seq, ts, event.type, event.purpose, event.subject,
-              event.consent, event.data)  # fmt: skip
-    return hashlib.blake2b(orjson.dumps(fields), digest_size=16).digest()
+def event_digest(  # noqa: PLR0917 - one event's fields, in wire order
+    event_id: str,
+    seq: int,
+    ts: float,
+    type_: str,
+    purpose: str | None,
+    subject: str | None,
+    consent: str | None,
+    data_json: bytes,
+) -> bytes:
+    """A digest of a valid event's content, the same whichever path validated it: the
+    BLAKE2b of ``orjson.dumps((id, seq, ts, type, purpose, subject, consent, data))``,
+    made from ``data_json`` (``orjson.dumps(data)``) so the data is serialised once."""
+    head = orjson.dumps((event_id, seq, ts, type_, purpose, subject, consent))
+    return hashlib.blake2b(head[:-1] + b"," + data_json + b"]", digest_size=16).digest()
 
 
 class BatchChecker:
@@ -88,14 +107,13 @@ class BatchChecker:
         except SignatureError as exc:
             # Not settled: a forged batch must not take seqs from the real device.
             return _rejected("bad signature", str(exc), device)
-        fast = self._fast_path(payload)
-        if fast is not None:
-            if fast.device != device or fast.store != parsed.store:
+        fields = _batch_fields(payload)
+        if fields is not None:
+            if fields["device"] != device or fields["store"] != parsed.store:
                 return _rejected("bad batch", "store or device differs from the topic", device)
-            checked = CheckedBatch(device, fast.stream)
-            for event in fast.events:
-                self._accept(checked, event)
-            return checked
+            checked = CheckedBatch(device, fields["stream"])
+            if self._accept_all(checked, fields["events"]):
+                return checked
         return self._slow_path(parsed.store, device, payload)
 
     def _slow_path(self, store: str, device: str, payload: bytes) -> CheckedBatch:
@@ -125,15 +143,26 @@ class BatchChecker:
             key = self._pubkeys[text] = public_key_from_text(text)
         return key
 
-    @staticmethod
-    def _fast_path(payload: bytes) -> Batch | None:
-        """The whole batch parsed and validated at once, in pydantic's JSON mode (no
-        Python dicts on the way), when it is a sound batch of the current schema."""
-        try:
-            batch = Batch.model_validate_json(payload)
-        except ValidationError:
-            return None
-        return batch if batch.v == SCHEMA_VERSION else None
+    def _accept_all(self, checked: CheckedBatch, events: list[EventFields]) -> bool:
+        """The fast path: events whose fields pydantic-core has checked. False (and the
+        batch goes to the slow path) at the first one ``Event`` would refuse."""
+        times: dict[datetime, float] = {}  # a group commit's events share their time
+        for event in events:
+            type_ = event["type"]
+            purpose = event.get("purpose")
+            subject = event.get("subject")
+            consent = event.get("consent")
+            data = event.get("data")
+            if event_problem(type_, purpose, subject, consent, data) is not None:
+                return False
+            when = event["ts"]
+            ts = times.get(when)
+            if ts is None:
+                ts = times[when] = when.timestamp()
+            self._admit(
+                checked, event["id"], event["seq"], ts, type_, purpose, subject, consent, data
+            )
+        return True
 
     def _check_event(self, checked: CheckedBatch, raw: Any, v: int) -> None:
         """The slow path: one event of a batch that did not validate as a whole."""
@@ -155,14 +184,36 @@ class BatchChecker:
                 )
             )
             return
-        self._accept(checked, event)
+        self._admit(
+            checked,
+            str(event.id),
+            event.seq,
+            event.ts.timestamp(),
+            event.type,
+            event.purpose,
+            event.subject,
+            event.consent,
+            event.data,
+        )
 
-    def _accept(self, checked: CheckedBatch, event: Event) -> None:
+    def _admit(  # noqa: PLR0917 - one event's fields, in wire order
+        self,
+        checked: CheckedBatch,
+        event_id: str,
+        seq: int,
+        ts: float,
+        type_: str,
+        purpose: str | None,
+        subject: str | None,
+        consent: str | None,
+        data: dict[str, Any] | None,
+    ) -> None:
         """A valid event: stored, unless it is personal and its purpose has no consent."""
-        event_id, ts = str(event.id), event.ts.timestamp()
-        digest = event_hash(event_id, ts, event)
-        subject, purpose = event.subject, event.purpose
-        if subject is not None and purpose is not None and not self._consent(subject, purpose, ts):
+        data_json = orjson.dumps(data)
+        digest = event_digest(event_id, seq, ts, type_, purpose, subject, consent, data_json)
+        if subject is None:
+            stored = None if data is None else data_json
+        elif purpose is None or not self._consent(subject, purpose, ts):
             # Nothing of the event is kept: no subject, no data.
             checked.dead.append(
                 DeadLetter(
@@ -170,26 +221,38 @@ class BatchChecker:
                     f"no consent on record for {purpose}",
                     checked.device,
                     checked.stream,
-                    event.seq,
+                    seq,
                     digest,
                     event_id,
                 )
             )
             return
+        else:
+            stored = None if data is None else self._protect(event_id, subject, ts, data)
         checked.rows.append(
             EventRow(
-                event.seq,
+                seq,
                 event_id,
                 ts,
-                event.type,
+                type_,
                 purpose,
                 subject,
-                event.consent,
+                consent,
                 digest,
-                self._protect(event),
-                event.type == PURGED,
+                stored,
+                type_ == PURGED,
             )
         )
+
+
+def _batch_fields(payload: bytes) -> BatchFields | None:
+    """The whole batch parsed and checked at once in pydantic-core (no Python objects but
+    the dicts), when it is a sound batch of the current schema."""
+    try:
+        fields = BATCH_FIELDS.validate_json(payload)
+    except ValidationError:
+        return None
+    return fields if fields["v"] == SCHEMA_VERSION else None
 
 
 def _rejected(reason: str, detail: str, device: str | None = None) -> CheckedBatch:

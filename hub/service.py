@@ -162,6 +162,7 @@ class HubService:
         except OSError as exc:
             raise HubError(f"cannot reach broker {self.broker.url()}: {exc}") from exc
         self._client.loop_start()
+        self.store.checkpoint_apart()
         self._worker = threading.Thread(target=self._ingest_loop, name="ingest", daemon=True)
         self._worker.start()
 

@@ -10,7 +10,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, NotRequired, Self
 
 import orjson
 from pydantic import (
@@ -19,11 +19,13 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    TypeAdapter,
     ValidationError,
     field_serializer,
     field_validator,
     model_validator,
 )
+from typing_extensions import TypedDict
 
 from protocol.errors import WireFormatError
 from protocol.purposes import EVENT_KINDS, PURGED, Purpose
@@ -41,6 +43,9 @@ StreamId = Annotated[str, Field(pattern="^[0-9a-f]{32}$")]
 Pseudonym = Annotated[str, Field(pattern="^ps_[A-Za-z0-9_-]{16,64}$")]
 Seq = Annotated[int, Field(ge=1, lt=2**63)]
 Token = Annotated[str, Field(pattern="^[0-9a-f]{16}$")]
+EventType = Annotated[str, Field(pattern="^[a-z][a-z0-9._]{0,39}$")]
+ConsentId = Annotated[str, Field(max_length=64)]
+RfcTime = Annotated[AwareDatetime, Field(strict=True)]  # on the wire only RFC 3339 text
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,11 +79,11 @@ class Event(BaseModel):
     id: uuid.UUID
     seq: Seq
     # Strict: on the wire (JSON) only an RFC 3339 string with its zone; numbers were v1's.
-    ts: Annotated[AwareDatetime, Field(strict=True)]
-    type: str = Field(pattern="^[a-z][a-z0-9._]{0,39}$")
+    ts: RfcTime
+    type: EventType
     purpose: Purpose | None = None
     subject: Pseudonym | None = None
-    consent: str | None = Field(default=None, max_length=64)
+    consent: ConsentId | None = None
     data: dict[str, Any] | None = None
 
     @field_serializer("ts")
@@ -87,29 +92,43 @@ class Event(BaseModel):
 
     @model_validator(mode="after")
     def _coherent(self) -> Event:
-        kind = EVENT_KINDS.get(self.type)
-        if kind is None:
-            raise ValueError(f"unknown event type {self.type!r}")
-        if self.type == PURGED:
-            if self.subject or self.data or self.purpose or self.consent:
-                raise ValueError("a tombstone carries no subject, purpose, consent or data")
-            return self
-        if kind.personal != (self.subject is not None):
-            raise ValueError(
-                f"event type {self.type!r} "
-                + ("needs a subject" if kind.personal else "is anonymous and takes no subject")
-            )
-        if self.subject is None:
-            if self.purpose is not None or self.consent is not None:
-                raise ValueError("an anonymous event carries no purpose or consent")
-            return self
-        if self.purpose not in kind.purposes:
-            raise ValueError(f"event type {self.type!r} cannot be collected for {self.purpose}")
-        if not self.consent:
-            raise ValueError("a personal event must name the consent record it was collected under")
-        if not is_sealed(self.data):
-            raise ValueError("a personal event's data must be sealed to the hub")
+        problem = event_problem(self.type, self.purpose, self.subject, self.consent, self.data)
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+
+def event_problem(  # noqa: PLR0911 - one return per rule, in the order they are checked
+    type_: str,
+    purpose: Purpose | None,
+    subject: str | None,
+    consent: str | None,
+    data: dict[str, Any] | None,
+) -> str | None:
+    """What makes an event's fields incoherent (None if nothing): an unknown type, a
+    tombstone with content, a subject where there must be none or none where there must
+    be one, a purpose the type cannot be collected for, no consent record, unsealed data."""
+    kind = EVENT_KINDS.get(type_)
+    if kind is None:
+        return f"unknown event type {type_!r}"
+    if type_ == PURGED:
+        if subject or data or purpose or consent:
+            return "a tombstone carries no subject, purpose, consent or data"
+        return None
+    if kind.personal != (subject is not None):
+        need = "needs a subject" if kind.personal else "is anonymous and takes no subject"
+        return f"event type {type_!r} {need}"
+    if subject is None:
+        if purpose is not None or consent is not None:
+            return "an anonymous event carries no purpose or consent"
+        return None
+    if purpose not in kind.purposes:
+        return f"event type {type_!r} cannot be collected for {purpose}"
+    if not consent:
+        return "a personal event must name the consent record it was collected under"
+    if not is_sealed(data):
+        return "a personal event's data must be sealed to the hub"
+    return None
 
 
 def is_sealed(data: dict[str, Any] | None) -> bool:
@@ -161,6 +180,46 @@ class Batch(BatchHeader):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
+
+
+# -- the same batch as plain dicts, for the hub's hot path --------------------------------
+#
+# Building an Event model per event costs more than the rest of ingest together. The
+# hub validates whole batches against these TypedDicts instead (types, patterns and
+# ranges checked in pydantic-core, no instance built) and makes the checks of
+# ``Event._coherent`` itself; a batch that fails either goes to ``Event`` event by event.
+# Ids must be canonical (lowercase, hyphenated) here, so ``id`` is already what
+# ``str(Event.id)`` would give; other spellings take the model path.
+
+CanonicalUuid = Annotated[
+    str, Field(pattern="^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+
+
+class EventFields(TypedDict):
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    id: CanonicalUuid
+    seq: Seq
+    ts: RfcTime
+    type: EventType
+    purpose: NotRequired[Purpose | None]
+    subject: NotRequired[Pseudonym | None]
+    consent: NotRequired[ConsentId | None]
+    data: NotRequired[dict[str, Any] | None]
+
+
+class BatchFields(TypedDict):
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    v: int  # the hub takes the model path for anything but SCHEMA_VERSION
+    store: StoreId
+    device: DeviceId
+    stream: StreamId
+    events: Annotated[list[EventFields], Field(min_length=1)]
+
+
+BATCH_FIELDS: Final = TypeAdapter(BatchFields)
 
 
 def encode_batch(

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import orjson
 from cryptography.exceptions import InvalidTag
@@ -27,7 +27,6 @@ from hub.consent.settings import ConsentError
 from hub.errors import StorageError
 from hub.settings import HubHome
 from protocol.errors import SealError
-from protocol.models import Event
 from protocol.sealing import open_sealed
 
 MAGIC: Final = b"SK1"  # stored-data format 1: MAGIC || nonce(12) || AES-GCM(ciphertext+tag)
@@ -149,28 +148,26 @@ class ShopperKeys:
 class DataProtector:
     """The hub's ``protect=`` callable: sealed edge data -> data under the shopper's key.
 
-    Anonymous events are stored as their JSON. A personal event whose sealed data does
-    not open is stored without data (it is still counted and acknowledged).
+    Ingest calls it for personal events only (anonymous data is stored as its JSON). A
+    personal event whose sealed data does not open is stored without data (it is still
+    counted and acknowledged).
     """
 
     def __init__(self, home: HubHome, keys: ShopperKeys) -> None:
         self._seal = home.seal_key()
         self.keys = keys
 
-    def __call__(self, event: Event) -> bytes | None:
-        if event.data is None:
-            return None
-        if event.subject is None:
-            return orjson.dumps(event.data)
-        event_id = str(event.id)
+    def __call__(
+        self, event_id: str, subject: str, ts: float, data: dict[str, Any]
+    ) -> bytes | None:
         try:
-            plain = open_sealed(self._seal, event_id, event.subject, event.data["sealed"])
+            plain = open_sealed(self._seal, event_id, subject, data["sealed"])
         except SealError:
             return None
-        key = self.keys.get(event.subject, create=True, now=event.ts.timestamp())
+        key = self.keys.get(subject, create=True, now=ts)
         if key is None:  # erased while this event was being checked: keep no data
             return None
-        return encrypt(key, event.subject, event_id, orjson.dumps(plain))
+        return encrypt(key, subject, event_id, orjson.dumps(plain))
 
     def open(self, subject: str, event_id: str, blob: bytes | None) -> JsonValue:
         """The data of one stored personal event, or None once the shopper's key is gone."""

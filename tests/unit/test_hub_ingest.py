@@ -3,6 +3,8 @@ everything invalid, and never a crash on input."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.enrol import enrol_device
-from hub.ingest import BatchChecker
+from hub.ingest import BatchChecker, event_digest
 from hub.settings import HubHome, HubSettings
 from hub.storage import SqliteEventStore
 from protocol.enrolment import DeviceIdentity, DeviceKind
@@ -263,3 +265,107 @@ def _settled(hub: Hub) -> set[int]:
         "SELECT seq FROM events UNION SELECT seq FROM dead_letters WHERE settles = 1"
     )
     return {r[0] for r in rows}
+
+
+# -- the fast path (whole batch in pydantic-core) and the model path agree ---------------
+
+sound_event = st.fixed_dictionaries(
+    {
+        "id": st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper()),
+        "ts": st.sampled_from(
+            [
+                "2026-11-23T12:00:00.000Z",
+                "2026-11-23T12:00:00.250+01:00",
+                "2026-11-23T12:00:01Z",
+                "2026-11-23T12:00:02.123456Z",
+            ]
+        ),
+        "kind": st.sampled_from(["scan", "purged", "personal"]),
+        "data": st.none() | st.dictionaries(st.text(max_size=6), json_values, max_size=3),
+    }
+)
+
+
+def _event_from(seq: int, drawn: dict[str, Any]) -> dict[str, Any]:
+    event = {"id": drawn["id"], "seq": seq, "ts": drawn["ts"], "type": drawn["kind"]}
+    if drawn["kind"] == "scan":
+        return event | {"data": drawn["data"]}
+    if drawn["kind"] == "personal":
+        sealed = {"sealed": f"opaque-{seq}"}
+        return event | {"type": "zone.enter", "subject": SUBJECT, "purpose": "presence",
+                        "consent": "c1", "data": sealed}  # fmt: skip
+    return event
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(drawn=st.lists(sound_event, min_size=1, max_size=6))
+def test_an_event_is_checked_the_same_with_or_without_a_bad_neighbour(
+    tmp_path: Path, drawn: list[dict[str, Any]]
+) -> None:
+    # A bad event sends the whole batch down the model path, event by event: what the
+    # sound events become (rows, digests, dead letters) must not depend on the path.
+    hub = Hub(tmp_path / f"hub-{len(list(tmp_path.iterdir()))}", consent=lambda s, p, t: True)
+    events = [_event_from(seq, d) for seq, d in enumerate(drawn, start=1)]
+    bad = hub.event(len(events) + 1, type="no.such.type")
+    alone = hub.checker.check(TOPIC, *_signed(hub, hub.payload(events)))
+    mixed = hub.checker.check(TOPIC, *_signed(hub, hub.payload([*events, bad])))
+    assert alone.rows == mixed.rows
+    assert alone.dead == mixed.dead[:-1]
+    assert [d.reason for d in mixed.dead[len(alone.dead) :]] == ["bad event"]
+    assert len(alone.rows) == len(events)
+
+
+def _signed(hub: Hub, payload: bytes) -> tuple[bytes, str]:
+    return payload, sign(hub.key, payload)
+
+
+def test_the_digest_is_the_blake2b_of_the_fields_in_wire_order() -> None:
+    fields = ("e-1", 7, 1.5, "scan", None, None, None, {"gtin": "1", "n": [1, 2.5]})
+    expected = hashlib.blake2b(orjson.dumps(fields), digest_size=16).digest()
+    assert event_digest(*fields[:7], orjson.dumps(fields[7])) == expected
+
+
+def test_anonymous_data_is_stored_as_json_and_personal_data_goes_to_the_protector(
+    tmp_path: Path,
+) -> None:
+    hub = Hub(tmp_path / "hub", consent=lambda s, p, t: True)
+    seen: list[tuple[str, str, float, dict[str, Any]]] = []
+
+    def protect(event_id: str, subject: str, ts: float, data: dict[str, Any]) -> bytes:
+        seen.append((event_id, subject, ts, data))
+        return b"under-the-shoppers-key"
+
+    checker = BatchChecker(hub.store, lambda s, p, t: True, protect)
+    personal = hub.event(2, type="zone.enter", subject=SUBJECT, purpose="presence",
+                         consent="c1", data={"sealed": "x"})  # fmt: skip
+    checked = checker.check(TOPIC, *_signed(hub, hub.payload([hub.event(1), personal])))
+    assert [r.data for r in checked.rows] == [b'{"gtin":"1"}', b"under-the-shoppers-key"]
+    assert seen == [(personal["id"], SUBJECT, checked.rows[1].ts, {"sealed": "x"})]
+
+
+def test_a_sound_batch_takes_the_fast_path(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Otherwise the test above would compare the model path with itself.
+    def no_model(raw: Any, v: int = 2) -> None:
+        raise AssertionError("a sound batch was checked event by event")
+
+    monkeypatch.setattr("hub.ingest.decode_event", no_model)
+    checked = hub.checker.check(TOPIC, *_signed(hub, hub.payload([hub.event(1), hub.event(2)])))
+    assert [r.seq for r in checked.rows] == [1, 2]
+
+
+def test_the_wal_is_checkpointed_apart_from_the_ingest_commits(hub: Hub, tmp_path: Path) -> None:
+    hub.store.checkpoint_apart(interval_s=0.05)
+    db_file = tmp_path / "hub" / "hub.db"
+    before = db_file.stat().st_size
+    for first in range(1, 2001, 200):
+        events = [hub.event(seq, data={"pad": "p" * 500}) for seq in range(first, first + 200)]
+        assert hub.send(hub.payload(events)) == first + 199
+    # Automatic checkpoints are off on the ingest connection: only the thread copies.
+    assert hub.count("PRAGMA wal_autocheckpoint") == 0
+    deadline = time.monotonic() + 10
+    while db_file.stat().st_size < before + 1_000_000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert db_file.stat().st_size >= before + 1_000_000
+    hub.store.close()
