@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from protocol.console import say
 from simulators.bench.delivery import count_delivery
+from simulators.device import drained_path
 from simulators.errors import SimError
 from simulators.fleet import SimStore
 
@@ -103,14 +104,15 @@ def _throughput(store: SimStore, events: int) -> tuple[float, int, int]:
                 raise SimError("ingest did not finish in 10 minutes")
         bar.n = _hub_count(store.home.db_path)
         bar.refresh()
-    end = time.time()
-    # Start at the first event's creation (its UUIDv7 time), not at process start-up.
-    first_ms = min(int(_head(r).replace("-", ""), 16) for r in records)
-    elapsed = end - first_ms / 1000
-    delivery = count_delivery(records, store.home.db_path, "bench")
     for proc in procs:
         if proc.returncode != 0:
             raise SimError(f"a simulated device exited with status {proc.returncode}")
+    # From the first event's creation (its UUIDv7 time) to the moment the last outbox
+    # deleted its last acknowledged event: start-up and shut-down are not ingest.
+    first_ms = min(int(_head(r).replace("-", ""), 16) for r in records)
+    end = max(float(drained_path(r).read_text()) for r in records)
+    elapsed = end - first_ms / 1000
+    delivery = count_delivery(records, store.home.db_path, "bench")
     return per_device * DEVICES / elapsed, delivery.lost, delivery.duplicated
 
 
