@@ -22,6 +22,7 @@ from edge.scan.catalog import Catalog
 from edge.scan.feed import import_full, load_feed_file
 from protocol.console import UsageError
 from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.heap import settle_heap
 from protocol.models import Roster, Sightings
 
 
@@ -74,6 +75,7 @@ def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
     )
     host, _, port = args.http.rpartition(":")
     agent.start()
+    settle_heap()
     try:
         uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
     finally:
@@ -111,6 +113,7 @@ def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
 
     agent.start()
     runtime[0].start()
+    settle_heap()
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(main())

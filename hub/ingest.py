@@ -26,7 +26,6 @@ from protocol.models import (
     decode_event,
     event_problem,
 )
-from protocol.purposes import PURGED
 from protocol.signing import public_key_from_text, verify
 from protocol.topics import Topic, TopicKind
 
@@ -230,18 +229,7 @@ class BatchChecker:
         else:
             stored = None if data is None else self._protect(event_id, subject, ts, data)
         checked.rows.append(
-            EventRow(
-                seq,
-                event_id,
-                ts,
-                type_,
-                purpose,
-                subject,
-                consent,
-                digest,
-                stored,
-                type_ == PURGED,
-            )
+            EventRow(seq, event_id, ts, type_, purpose, subject, consent, digest, stored)
         )
 
 

@@ -18,6 +18,7 @@ from hub.dashboard.rollups import stored_data_opener
 from hub.service import HubService
 from hub.settings import DEFAULT_DATA_DIR, HubHome, parse_broker_url
 from hub.web import create_app
+from protocol.heap import settle_heap
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,6 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.self_signed and not cert:
         cert, key = self_signed(home, [host or "127.0.0.1", "localhost"])
     app = build_app(home, consent, service, secure=cert is not None, map_path=args.map)
+    settle_heap()
     try:
         # uvicorn handles SIGINT and SIGTERM and returns; then ingest stops cleanly.
         uvicorn.run(

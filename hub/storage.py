@@ -12,13 +12,14 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, NamedTuple, Protocol
 
 from hub.errors import StorageError
 from hub.migrations import migrate
+from protocol.purposes import PURGED
 
 StreamKey = tuple[str, str]  # (device, stream)
 
@@ -35,7 +36,6 @@ class EventRow(NamedTuple):
     consent: str | None
     hash: bytes
     data: bytes | None
-    tombstone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +214,10 @@ class SqliteEventStore:
 
     def _commit_group(self, batches: Sequence[CheckedBatch]) -> GroupResult:
         now = time.time()
-        inserts: list[tuple[object, ...]] = []
         letters: list[tuple[object, ...]] = []
         touched: dict[StreamKey, _Stream] = {}
         per_device: dict[str, int] = {}
-        pending: dict[tuple[str, str, int], bytes] = {}  # hashes stored earlier in this group
-        duplicates = 0
+        stored = duplicates = 0
         reasons: dict[str, int] = {}
 
         def dead(letter: DeadLetter, settles: bool) -> None:
@@ -247,54 +245,24 @@ class SqliteEventStore:
             key = (batch.device, batch.stream)
             state = self._stream(key)
             touched[key] = state
-            for row in batch.rows:
-                if self._is_settled(state, row.seq):
-                    if self._same_or_tombstone(key, state.n, row, pending):
-                        duplicates += 1
-                        continue
-                    dead(
-                        DeadLetter(
-                            CONFLICT,
-                            "same (device, stream, seq) with different content",
-                            batch.device,
-                            batch.stream,
-                            row.seq,
-                            row.hash,
-                            row.id,
-                        ),
-                        settles=False,
-                    )
-                    continue
-                state.above.add(row.seq)
-                pending[(batch.device, batch.stream, row.seq)] = row.hash
-                inserts.append(
-                    (
-                        state.n,
-                        row.seq,
-                        batch.device,
-                        row.id,
-                        row.ts,
-                        row.type,
-                        row.purpose,
-                        row.subject,
-                        row.consent,
-                        row.hash,
-                        row.data,
-                        now,
-                    )
+            fresh = self._next_run(state, batch.rows)
+            if fresh is None:
+                fresh, again = self._sort_out(key, state, batch.rows, dead)
+                duplicates += again
+            if fresh:
+                # Each batch goes in at once, so a resend later in this group finds it.
+                self._db.executemany(
+                    "INSERT INTO events(stream_n, device, received, seq, id, ts, type, purpose, "
+                    "subject, consent, hash, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(state.n, batch.device, now, *row) for row in fresh],
                 )
-                per_device[batch.device] = per_device.get(batch.device, 0) + 1
+                stored += len(fresh)
+                per_device[batch.device] = per_device.get(batch.device, 0) + len(fresh)
             for letter in batch.dead:
                 settles = letter.seq is not None and not self._is_settled(state, letter.seq)
                 if settles and letter.seq is not None:
                     state.above.add(letter.seq)
                 dead(letter, settles)
-        if inserts:
-            self._db.executemany(
-                "INSERT INTO events(stream_n, seq, device, id, ts, type, purpose, subject, "
-                "consent, hash, data, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                inserts,
-            )
         if letters:
             self._db.executemany(
                 "INSERT INTO dead_letters(received, device, stream, seq, settles, hash, "
@@ -320,20 +288,70 @@ class SqliteEventStore:
                 [(n, d) for d, n in per_device.items()],
             )
         self._db.execute("COMMIT")
-        return GroupResult(acks, len(inserts), duplicates, reasons)
+        return GroupResult(acks, stored, duplicates, reasons)
+
+    @staticmethod
+    def _next_run(state: _Stream, rows: list[EventRow]) -> list[EventRow] | None:
+        """``rows`` if they are distinct consecutive seqs above everything settled in the
+        stream (the common case: nothing in them can be a resend); otherwise None."""
+        if not rows or state.above or rows[0].seq <= state.through:
+            return None
+        first = rows[0].seq
+        if [row.seq for row in rows] != list(range(first, first + len(rows))):
+            return None
+        if first == state.through + 1:
+            state.through = rows[-1].seq
+        else:
+            state.above.update(range(first, first + len(rows)))
+        return rows
+
+    def _sort_out(
+        self,
+        key: StreamKey,
+        state: _Stream,
+        rows: list[EventRow],
+        dead: Callable[[DeadLetter, bool], None],
+    ) -> tuple[list[EventRow], int]:
+        """Rows to store, one by one: a settled seq is a resend (same content or a
+        tombstone: counted) or a conflict (dead-lettered, never stored)."""
+        fresh: list[EventRow] = []
+        duplicates = 0
+        pending: dict[int, bytes] = {}  # hashes of this batch's own rows
+        for row in rows:
+            if self._is_settled(state, row.seq):
+                if self._same_or_tombstone(key, state.n, row, pending):
+                    duplicates += 1
+                    continue
+                dead(
+                    DeadLetter(
+                        CONFLICT,
+                        "same (device, stream, seq) with different content",
+                        key[0],
+                        key[1],
+                        row.seq,
+                        row.hash,
+                        row.id,
+                    ),
+                    False,
+                )
+                continue
+            state.above.add(row.seq)
+            pending[row.seq] = row.hash
+            fresh.append(row)
+        return fresh, duplicates
 
     @staticmethod
     def _is_settled(state: _Stream, seq: int) -> bool:
         return seq <= state.through or seq in state.above
 
     def _same_or_tombstone(
-        self, key: StreamKey, n: int, row: EventRow, pending: dict[tuple[str, str, int], bytes]
+        self, key: StreamKey, n: int, row: EventRow, pending: dict[int, bytes]
     ) -> bool:
         """A resend of a settled seq: the same content, or a tombstone the edge made
         after the hub had the event (the hub already handled that withdrawal)."""
-        if row.tombstone:
+        if row.type == PURGED:
             return True
-        existing = pending.get((*key, row.seq)) or self._existing_hash(key, n, row.seq)
+        existing = pending.get(row.seq) or self._existing_hash(key, n, row.seq)
         return existing == row.hash
 
     # -- reads used by the pages and the tools ------------------------------------------

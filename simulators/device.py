@@ -22,6 +22,7 @@ from edge.errors import OutboxFullError
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
 from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.heap import settle_heap
 from simulators.kiosk_screen import serve_kiosk
 
 TICK_S: Final = 0.01  # generator resolution: 100 ticks a second
@@ -142,6 +143,7 @@ def _device(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     record = args.record.open("a") if args.record else None
     agent.start()
+    settle_heap()
     if args.screen:
         try:
             serve_kiosk(agent, args.outbox.parent, args.screen, args.seed)
