@@ -158,3 +158,14 @@ def test_beacon_battery_from_percent_or_millivolts() -> None:
     assert battery_pct({"battery_mv": 2500}) == 50.0
     assert battery_pct({"battery_mv": 3300}) == 100.0
     assert battery_pct({}) is None
+
+
+def test_types_not_rolled_further_are_still_counted(
+    store: SqliteEventStore, db: sqlite3.Connection
+) -> None:
+    ts = NOW - HOUR
+    rows = [_anon(1, "scan", ts, gtin="7"), _anon(2, "bench", ts, n=1), _anon(3, "bench", ts)]
+    store.commit_group([CheckedBatch("kiosk-1", "s", rows=rows)])
+    assert Rollups(DashboardSettings(), _plain).advance(db, NOW).events == 3
+    assert dict(db.execute("SELECT type, n FROM roll_types").fetchall()) == {"scan": 1, "bench": 2}
+    assert db.execute("SELECT gtin, n FROM roll_scans").fetchall() == [("7", 1)]
