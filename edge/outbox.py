@@ -13,12 +13,14 @@ also indexed by subject in ``personal``, so a purge finds them without a scan.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, NamedTuple
@@ -61,6 +63,29 @@ class Draft(NamedTuple):
     purpose: str | None = None
     consent: str | None = None
     id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Consecutive events as stored (JSON bytes), the first with seq ``first``."""
+
+    first: int
+    events: list[bytes]
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.events) - 1
+
+    @property
+    def seqs(self) -> range:
+        return range(self.first, self.first + len(self.events))
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        """``(seq, event)`` pairs."""
+        return zip(self.seqs, self.events, strict=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,31 +233,36 @@ class Outbox:
         with contextlib.suppress(sqlite3.Error):  # nothing was begun
             db.execute("ROLLBACK")
 
-    def read(self, after_seq: int, max_events: int, max_bytes: int) -> list[tuple[int, bytes]]:
-        """Events with seq > ``after_seq`` in order: at most ``max_events`` and about
-        ``max_bytes`` (always at least one event if any is waiting)."""
+    def read(self, after_seq: int, max_events: int, max_bytes: int) -> Run:
+        """Events with seq > ``after_seq`` in order: at most ``max_events`` and at most
+        ``max_bytes`` together (always at least one event if any is waiting)."""
         after = max(after_seq, self._acked)
-        out: list[tuple[int, bytes]] = []
-        total = 0
+        events: list[bytes] = []
+        start = after + 1
+        room = max_bytes
         try:
             cur = self._ack_db.execute(
                 "SELECT first_seq, body FROM segments WHERE last_seq > ? ORDER BY first_seq",
                 (after,),
             )
             for first, body in cur:
-                for offset, event in enumerate(body.split(_SEP)):
-                    seq = first + offset
-                    if seq <= after:
-                        continue
-                    total += len(event)
-                    if out and (total > max_bytes or len(out) >= max_events):
-                        cur.close()
-                        return out
-                    out.append((seq, event))
+                parts = body.split(_SEP)
+                if first <= after:
+                    parts = parts[after - first + 1 :]
+                elif not events:
+                    start = first
+                sizes = list(itertools.accumulate(map(len, parts)))
+                take = min(bisect.bisect_right(sizes, room), max_events - len(events))
+                if not events and take == 0:
+                    take = 1  # a single event larger than the limit still goes, alone
+                events.extend(parts[:take])
+                if take < len(parts):
+                    break
+                room -= sizes[-1]
             cur.close()
         except sqlite3.Error as exc:
             raise OutboxError(f"cannot read outbox: {exc}") from exc
-        return out
+        return Run(start, events)
 
     def acknowledge(self, through_seq: int) -> int:
         """Forget every event up to ``through_seq``; return how many that was."""

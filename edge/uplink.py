@@ -283,27 +283,26 @@ class Uplink:
         everything waiting (light traffic) is given ``linger_s`` to fill; acks and
         commands are still handled meanwhile. A batch cut by a limit goes at once."""
         s = self.settings
-        rows = self.outbox.read(self._last_sent, s.max_events, s.max_bytes)
-        if not rows:
+        run = self.outbox.read(self._last_sent, s.max_events, s.max_bytes)
+        if not run.events:
             self._linger_until = None
             return False
-        if rows[-1][0] == self.outbox.next_seq - 1:
+        if run.last == self.outbox.next_seq - 1:
             if self._linger_until is None:
                 self._linger_until = now + s.linger_s
             if now < self._linger_until:
                 return False
         self._linger_until = None
         payload = encode_batch(
-            self.identity.store, self.identity.device, self.outbox.stream, [b for _, b in rows]
+            self.identity.store, self.identity.device, self.outbox.stream, run.events
         )
         props = signed_publish(sign(self._key, payload))
         info = self._client.publish(self._topic[TopicKind.EVT], payload, qos=1, properties=props)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             self._connected.clear()
             return False
-        first, last = rows[0][0], rows[-1][0]
-        self._inflight.append(_InFlight(first, last, time.monotonic()))
-        self._last_sent = last
+        self._inflight.append(_InFlight(run.first, run.last, time.monotonic()))
+        self._last_sent = run.last
         self.batches_sent += 1
         return True
 

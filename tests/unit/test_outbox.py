@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import orjson
@@ -42,13 +43,14 @@ def test_seqs_rise_by_one_and_survive_a_restart(tmp_path: Path) -> None:
     assert [a.seq for a in first + second] == [1, 2, 3, 4, 5]
     assert box.stream == stream
     assert box.depth == 5
-    assert [seq for seq, _ in box.read(0, 100, 1 << 20)] == [1, 2, 3, 4, 5]
+    assert list(box.read(0, 100, 1 << 20).seqs) == [1, 2, 3, 4, 5]
 
 
 def test_rows_are_valid_wire_events_with_their_ids(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "o.db")
     accepted = box.append(scans(2))
-    for (seq, body), acc in zip(box.read(0, 10, 1 << 20), accepted, strict=True):
+    run = box.read(0, 10, 1 << 20)
+    for seq, body, acc in zip(run.seqs, run.events, accepted, strict=True):
         event = decode_event(orjson.loads(body))
         assert (event.seq, str(event.id)) == (seq, acc.id)
 
@@ -58,11 +60,11 @@ def test_only_acknowledged_events_go(tmp_path: Path) -> None:
     box.append(scans(4))
     box.append(scans(4))
     assert box.acknowledge(6) == 6
-    assert [seq for seq, _ in box.read(0, 100, 1 << 20)] == [7, 8]
+    assert list(box.read(0, 100, 1 << 20).seqs) == [7, 8]
     box.close()
     box = Outbox(tmp_path / "o.db")
     assert box.depth == 2
-    assert [seq for seq, _ in box.read(0, 100, 1 << 20)] == [7, 8]
+    assert list(box.read(0, 100, 1 << 20).seqs) == [7, 8]
     assert pending_events(tmp_path / "o.db") == 2
     assert box.acknowledge(3) == 0  # an old ack changes nothing
 
@@ -70,11 +72,11 @@ def test_only_acknowledged_events_go(tmp_path: Path) -> None:
 def test_read_respects_event_and_byte_limits(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "o.db")
     box.append(scans(50))
-    assert len(box.read(0, 10, 1 << 20)) == 10
-    one = len(box.read(0, 1, 1 << 20)[0][1])
-    assert len(box.read(0, 100, one * 3)) == 3
-    assert len(box.read(0, 100, 1)) == 1  # always at least one event
-    assert [s for s, _ in box.read(45, 100, 1 << 20)] == [46, 47, 48, 49, 50]
+    assert len(box.read(0, 10, 1 << 20).events) == 10
+    one = len(box.read(0, 1, 1 << 20).events[0])
+    assert len(box.read(0, 100, one * 3).events) == 3
+    assert len(box.read(0, 100, 1).events) == 1  # always at least one event
+    assert list(box.read(45, 100, 1 << 20).seqs) == [46, 47, 48, 49, 50]
 
 
 def test_a_full_outbox_refuses_new_events_and_keeps_the_old(tmp_path: Path) -> None:
@@ -125,3 +127,35 @@ def test_what_is_read_is_exactly_what_is_unacknowledged(
     expected = [s for s in model if s > acked]
     assert [s for s, _ in box.read(0, 10_000, 1 << 30)] == expected
     assert box.depth == len(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    groups=st.lists(st.integers(1, 7), min_size=1, max_size=6),
+    acked=st.integers(0, 45),
+    after=st.integers(0, 45),
+    max_events=st.integers(1, 12),
+    max_bytes=st.integers(1, 3000),
+)
+def test_a_read_across_segments_takes_the_longest_run_within_the_limits(
+    groups: list[int], acked: int, after: int, max_events: int, max_bytes: int
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        box = Outbox(Path(tmp) / "o.db")
+        for n in groups:  # one segment per group, of events of different sizes
+            box.append([Draft("scan", 1.0, {"gtin": "1" * (box.next_seq % 5 * 90)})] * n)
+        box.acknowledge(acked)
+        everything = box.read(0, 10_000, 1 << 30)
+        run = box.read(after, max_events, max_bytes)
+        box.close()
+    start = max(after, min(acked, sum(groups))) + 1
+    waiting = [e for s, e in zip(everything.seqs, everything.events, strict=True) if s >= start]
+    expected: list[bytes] = []
+    for event in waiting:  # at least one, then as many as both limits allow
+        total = sum(map(len, expected)) + len(event)
+        if expected and (total > max_bytes or len(expected) >= max_events):
+            break
+        expected.append(event)
+    assert run.events == expected
+    if expected:
+        assert run.first == start
