@@ -115,6 +115,7 @@ class Outbox:
         self.refused = 0
         self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
+        self._ack_listeners: list[Callable[[int], None]] = []
         # Appends and purges must survive power loss: FULL.
         self._db = _connect(path, "FULL")
         # Deleting acknowledged segments need not be durable: if a delete is lost, the
@@ -143,6 +144,11 @@ class Outbox:
             self._db.execute("COMMIT")
             return stream, 1, 0
         return meta["stream"], int(meta["next"]), int(meta.get("acked", "0"))
+
+    def on_acknowledge(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(through_seq)`` (from the acknowledging thread) after every
+        delete of acknowledged events."""
+        self._ack_listeners.append(listener)
 
     def on_append(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (from the appending thread) after every commit."""
@@ -288,6 +294,8 @@ class Outbox:
             gone = through - self._acked
             self._acked = through
             self._bytes -= size
+        for listener in self._ack_listeners:
+            listener(through)
         return gone
 
     def purge(self, subjects: Iterable[str], purposes: Iterable[str] | None = None) -> int:

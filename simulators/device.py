@@ -13,6 +13,7 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import IO, Final
@@ -123,6 +124,19 @@ def drained_path(record: Path) -> Path:
     return record.with_name(record.name + ".drained")
 
 
+def acks_path(record: Path) -> Path:
+    """Where a device run with ``--record`` writes a line ``UNIX_TIME THROUGH_SEQ`` each
+    time its outbox deleted events the hub had acknowledged."""
+    return record.with_name(record.name + ".acks")
+
+
+def _ack_writer(out: IO[str]) -> Callable[[int], None]:
+    def write(through_seq: int) -> None:
+        out.write(f"{time.time():.6f} {through_seq}\n")
+
+    return write
+
+
 def _lines(path: Path) -> int:
     if not path.exists():
         return 0
@@ -142,6 +156,9 @@ def _device(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     record = args.record.open("a") if args.record else None
+    acks = acks_path(args.record).open("a") if args.record else None
+    if acks is not None:
+        agent.outbox.on_acknowledge(_ack_writer(acks))
     agent.start()
     settle_heap()
     if args.screen:
@@ -160,6 +177,7 @@ def _device(args: argparse.Namespace) -> int:
             stop.wait(0.5)
     finally:
         agent.stop()
-        if record is not None:
-            record.close()
+        for out in (record, acks):
+            if out is not None:
+                out.close()
     return 0

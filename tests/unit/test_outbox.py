@@ -159,3 +159,14 @@ def test_a_read_across_segments_takes_the_longest_run_within_the_limits(
     assert run.events == expected
     if expected:
         assert run.first == start
+
+
+def test_acknowledge_listeners_hear_the_new_frontier(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db")
+    heard: list[int] = []
+    box.on_acknowledge(heard.append)
+    box.append(scans(5))
+    box.acknowledge(3)
+    box.acknowledge(2)  # old news: nothing deleted, nobody told
+    box.acknowledge(9)  # beyond what was accepted: up to the last seq
+    assert heard == [3, 5]
