@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck unit broker-deps browser-deps clean
+.PHONY: demo test install lint typecheck unit broker-deps browser-deps screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v python3 >/dev/null || { echo "python3 (3.11+) is needed"; exit 1; }
@@ -33,6 +33,9 @@ demo: install broker-deps
 
 test: install broker-deps browser-deps lint typecheck
 	$(VENV)/bin/python -m pytest -p no:cacheprovider --cov --cov-report=term:skip-covered -q
+
+screenshots: install browser-deps  # refresh docs/screenshots from the browser tests
+	INSTORE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/browser
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache

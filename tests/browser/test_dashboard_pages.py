@@ -2,8 +2,8 @@
 
 Logs in, is refused pages a role may not see, watches a device's alarm appear live when
 the device is killed, follows a shopper's opt-in and opt-out from the phone page into
-the consent ledger, and downloads exports. Saves screenshots of the main pages under
-docs/screenshots/dashboard-*.png.
+the consent ledger, and downloads exports. Saves screenshots of the main pages
+(dashboard-*.png, see tests/browser/screenshots.py).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from hub.dashboard.auth import Role
 from hub.dashboard.users_cli import add_users
 from simulators.bench.dashboard import prefill
 from simulators.fleet import SimStore
+from tests.browser.screenshots import SCREENSHOTS
 
-SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 KEEPALIVE_S: Final = 4  # the test device's MQTT keepalive: the broker's will after 6 s
 HEARTBEAT_S: Final = 1.0  # the test device's heartbeat, and the hub's expectation of it
 
@@ -111,7 +111,6 @@ def login(browser: Browser, hub: Hub, name: str, *, mobile: bool = False) -> Pag
 
 
 def shot(page: Page, name: str, *, full_page: bool = True) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=full_page)
 
 

@@ -1,6 +1,6 @@
 """The kiosk screen in a real Chromium: a code read by the (simulated) camera puts the
 product card on screen; unknown codes get a friendly screen; "done", the idle timeout,
-keyboard use, large text and a language switch work. Saves docs/screenshots/kiosk-*.png."""
+keyboard use, large text and a language switch work. Saves kiosk-*.png screenshots."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -26,8 +25,8 @@ from protocol.purposes import Purpose
 from simulators.bench.scan_corpus import retail_code
 from simulators.camera import FrameSpec, Placement, SimulatedCamera
 from simulators.catalog import demo_catalog
+from tests.browser.screenshots import SCREENSHOTS
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip

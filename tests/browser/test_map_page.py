@@ -1,5 +1,5 @@
 """The kiosk map page in a real Chromium: a route is drawn and the steps are listed.
-Saves docs/screenshots/map-kiosk.png (1080p kiosk) and map-phone.png."""
+Saves map-kiosk.png (1080p kiosk) and map-phone.png screenshots."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -19,8 +18,7 @@ from edge.maps.load import open_map
 from edge.maps.png import CHROMIUM, CHROMIUM_ARGS
 from edge.maps.web import map_router
 from simulators.venue import DemoVenue, demo_gtins, write_demo_venue
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.browser.screenshots import SCREENSHOTS
 
 
 def free_port() -> int:
@@ -83,7 +81,6 @@ def test_kiosk_map_shows_route_to_a_product(
     box = page.locator("#map svg").bounding_box()
     assert box is not None
     assert box["width"] > 1000  # the map takes most of a 1080p kiosk screen
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "map-kiosk.png"))
     # The level tab upstairs shows the destination.
     page.locator("nav a").nth(1).click()
