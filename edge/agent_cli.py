@@ -17,6 +17,8 @@ from edge.backends.bleak_scanner import BleakBleScanner
 from edge.backends.opencv_camera import OpenCvCamera, parse_source
 from edge.presence.config import load_settings
 from edge.presence.live import GatewayPresence
+from edge.recs.catalog_recs import CatalogRecommender
+from edge.recs.model_slot import ModelInstaller, RecsSettings, open_recommender
 from edge.runtime import GatewayRuntime, build_kiosk
 from edge.scan.catalog import Catalog
 from edge.scan.feed import import_full, load_feed_file
@@ -38,6 +40,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kiosk.add_argument("--hub-url", help="the hub's web address, for phone pairing")
     kiosk.add_argument("--hub-ca", help="CA certificate that signed the hub's HTTPS certificate")
     kiosk.add_argument("--http", default="127.0.0.1:8090", help="HOST:PORT of the kiosk screen")
+    kiosk.add_argument(
+        "--recs-model",
+        type=Path,
+        help="recommender model (instore-sim train-recs): related items and, for shoppers "
+        "who opted in, suggestions from what they scanned; models pushed from the hub "
+        "are kept beside it",
+    )
     gateway = run.add_argument_group("gateway")
     gateway.add_argument("--presence", type=Path, help="presence settings (YAML)")
     gateway.add_argument("--adapter", help="Bluetooth adapter, e.g. hci0")
@@ -62,7 +71,13 @@ def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
     catalog = Catalog()
     text, kind = load_feed_file(args.catalog)
     import_full(catalog, text, kind)
-    agent = EdgeAgent(identity, args.outbox)
+    suggest, install = None, None
+    if args.recs_model is not None:
+        settings = RecsSettings(model_path=args.recs_model, models_dir=args.recs_model.parent)
+        slot = open_recommender(settings)
+        suggest = CatalogRecommender(slot, catalog)
+        install = ModelInstaller(slot, settings).install_push
+    agent = EdgeAgent(identity, args.outbox, install_model=install)
     camera = OpenCvCamera(parse_source(args.camera)) if args.camera else None
     app = build_kiosk(
         agent,
@@ -72,6 +87,7 @@ def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
         here=args.here,
         hub_url=args.hub_url,
         hub_ca=args.hub_ca,
+        suggest=suggest,
     )
     host, _, port = args.http.rpartition(":")
     agent.start()

@@ -89,6 +89,11 @@ class ModelRunner(Protocol):
     @property
     def n_items(self) -> int: ...
 
+    @property
+    def item_keys(self) -> tuple[str, ...] | None:
+        """The GTIN-14 of each item, in order, if the model names its items."""
+        ...
+
     def recommend(
         self,
         context: Sequence[int],

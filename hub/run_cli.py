@@ -11,6 +11,10 @@ from fastapi import FastAPI
 
 from edge.maps.load import open_map
 from edge.maps.web import map_router
+from edge.recs.catalog_recs import CatalogRecommender
+from edge.recs.model_slot import RecsSettings, open_recommender
+from edge.scan.catalog import Catalog
+from edge.scan.feed import import_full, load_feed_file
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
@@ -18,6 +22,7 @@ from hub.dashboard.rollups import stored_data_opener
 from hub.service import HubService
 from hub.settings import DEFAULT_DATA_DIR, HubHome, parse_broker_url
 from hub.web import create_app
+from protocol.console import UsageError
 from protocol.heap import settle_heap
 
 
@@ -32,6 +37,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--self-signed", action="store_true", help="HTTPS with a self-signed certificate (demo)"
     )
     run.add_argument("--map", type=Path, help="the store map for the phone pages (/map)")
+    run.add_argument("--catalog", type=Path, help="product feed (CSV or JSON), for /s/for-you")
+    run.add_argument(
+        "--recs-model", type=Path, help="recommender model (instore-sim train-recs), for /s/for-you"
+    )
     run.set_defaults(handler=_run)
 
 
@@ -43,9 +52,10 @@ def build_app(
     secure: bool = False,
     map_path: Path | None = None,
     run_jobs: bool = True,
+    suggest: CatalogRecommender | None = None,
 ) -> FastAPI:
-    """Everything the hub serves: the dashboard, the shoppers' consent center (/s) and,
-    with a map, the phone map pages (/map)."""
+    """Everything the hub serves: the dashboard, the shoppers' consent center (/s, with a
+    "For you" page given a recommender) and, with a map, the phone map pages (/map)."""
 
     def stats() -> tuple[int, int, float] | None:
         if service is None:
@@ -60,10 +70,23 @@ def build_app(
         opener=stored_data_opener(consent.protector.open),
         run_jobs=run_jobs,
     )
-    app.include_router(consent_router(consent, secure_cookies=secure))
+    app.include_router(consent_router(consent, secure_cookies=secure, suggest=suggest))
     if map_path is not None:
         app.include_router(map_router(open_map(map_path)))
     return app
+
+
+def _recommender(feed: Path | None, model: Path | None) -> CatalogRecommender | None:
+    """The store's recommender for the phone pages, when both files are given."""
+    if feed is None and model is None:
+        return None
+    if feed is None or model is None:
+        raise UsageError("suggestions on the phone pages need both --catalog and --recs-model")
+    catalog = Catalog()
+    text, kind = load_feed_file(feed)
+    import_full(catalog, text, kind)
+    slot = open_recommender(RecsSettings(model_path=model, models_dir=model.parent / "models"))
+    return CatalogRecommender(slot, catalog)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -81,7 +104,14 @@ def _run(args: argparse.Namespace) -> int:
     cert, key = args.tls_cert, args.tls_key
     if args.self_signed and not cert:
         cert, key = self_signed(home, [host or "127.0.0.1", "localhost"])
-    app = build_app(home, consent, service, secure=cert is not None, map_path=args.map)
+    app = build_app(
+        home,
+        consent,
+        service,
+        secure=cert is not None,
+        map_path=args.map,
+        suggest=_recommender(args.catalog, args.recs_model),
+    )
     settle_heap()
     try:
         # uvicorn handles SIGINT and SIGTERM and returns; then ingest stops cleanly.

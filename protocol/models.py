@@ -50,7 +50,9 @@ RfcTime = Annotated[AwareDatetime, Field(strict=True)]  # on the wire only RFC 3
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
-class _Wire(BaseModel):
+class WireModel(BaseModel):
+    """A frozen message model that reads and writes its exact JSON bytes."""
+
     model_config = _FROZEN
 
     def to_bytes(self) -> bytes:
@@ -243,7 +245,7 @@ def decode_event(raw: Any, v: int = SCHEMA_VERSION) -> Event:
         raise WireFormatError(_first_error(exc)) from exc
 
 
-class Ack(_Wire):
+class Ack(WireModel):
     """``{device}/ack``: every seq up to ``through_seq`` of ``stream`` is settled at the hub."""
 
     v: int = SCHEMA_VERSION
@@ -251,7 +253,7 @@ class Ack(_Wire):
     through_seq: int = Field(ge=0)
 
 
-class State(_Wire):
+class State(WireModel):
     """Birth (retained) and will on ``{device}/state`` and ``hub/state``."""
 
     v: int = SCHEMA_VERSION
@@ -261,7 +263,7 @@ class State(_Wire):
     stream: StreamId | None = None
 
 
-class Heartbeat(_Wire):
+class Heartbeat(WireModel):
     """``{device}/hb`` every 15 s."""
 
     v: int = SCHEMA_VERSION
@@ -309,7 +311,7 @@ class ModelPush(BaseModel):
         return base64.b64decode(self.content_b64)
 
 
-class Command(_Wire):
+class Command(WireModel):
     """``{device}/cmd``; answered on ``{device}/cmdack`` with the same id."""
 
     v: int = SCHEMA_VERSION
@@ -317,14 +319,14 @@ class Command(_Wire):
     body: ConfigPush | PurgeSubjects | ModelPush = Field(discriminator="action")
 
 
-class CommandAck(_Wire):
+class CommandAck(WireModel):
     v: int = SCHEMA_VERSION
     id: uuid.UUID
     status: Literal["applied", "failed", "rolled_back", "done"]
     detail: str = ""
 
 
-class Sightings(_Wire):
+class Sightings(WireModel):
     """``{device}/seen`` (QoS 0, never retained): what one gateway kept in the last tick,
     so that every gateway can compare receivers. Only roster tokens: strangers never
     leave the gateway that heard them, beacon health stays there too."""
@@ -342,7 +344,7 @@ class RosterEntry(BaseModel):
     consent: str = Field(max_length=64)
 
 
-class Roster(_Wire):
+class Roster(WireModel):
     """``roster`` (retained): BLE tokens of opted-in shoppers for the windows around now."""
 
     v: int = SCHEMA_VERSION

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from edge.recs.policy import Product
 from edge.recs.service import ProductTable
+from edge.scan.gtin import check_digit, gtin14
 from simulators.errors import SimError
 
 IntArray = npt.NDArray[np.int64]
@@ -213,7 +214,7 @@ def make_catalog(n_items: int, rng: np.random.Generator) -> Catalog:
         for i, (b, c) in enumerate(zip(brand.tolist(), category.tolist(), strict=True))
     )
     return Catalog(
-        sku=tuple(f"{2000000000000 + i}" for i in range(n_items)),
+        sku=tuple(item_gtin(i) for i in range(n_items)),
         name=names,
         department=department.astype(np.int64),
         category=category.astype(np.int64),
@@ -419,9 +420,21 @@ def _sample_cats(table: FloatArray, rows: IntArray, rng: np.random.Generator) ->
     return out
 
 
+def item_gtin(index: int) -> str:
+    """The GTIN-14 of simulated item ``index``, also its SKU and its key in the model.
+    Not in the in-store range 20-29: scanners read those as variable-measure codes with
+    a price inside, as the kiosk does too."""
+    body = f"40{index:010d}"
+    return gtin14(body + str(check_digit(body)))
+
+
+def never_suggested(cat: Catalog, index: int) -> bool:
+    """Items of the categories no shopper is ever offered (alcohol, tobacco, medicines)."""
+    return cat.category_names[int(cat.category[index])].split()[0] in _NOT_SUGGESTED
+
+
 def product_table(cat: Catalog) -> ProductTable:
     """The catalog as the edge recommender reads it (item ``i`` is model item ``i``)."""
-    alcohol = {c for c, n in enumerate(cat.category_names) if n.split()[0] in _NOT_SUGGESTED}
     return ProductTable(
         [
             Product(
@@ -430,7 +443,7 @@ def product_table(cat: Catalog) -> ProductTable:
                 name=cat.name[i],
                 price_cents=int(cat.price_cents[i]),
                 in_stock=bool(cat.in_stock[i]),
-                recommendable=int(cat.category[i]) not in alcohol,
+                recommendable=not never_suggested(cat, i),
             )
             for i in range(cat.size)
         ]

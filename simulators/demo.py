@@ -50,15 +50,21 @@ def _demo(args: argparse.Namespace) -> int:
             store.home,
             {"staff": Role.STAFF, "officer": Role.PRIVACY_OFFICER, "admin": Role.ADMIN},
         )
-        store.map_path = demo_venue(args.root / "venue", demo_shop(args.root / "shop")).imdf
+        shop = demo_shop(args.root / "shop")
+        store.map_path = demo_venue(args.root / "venue", shop).imdf
+        store.catalog_path = shop.write_feed(args.root / "shop" / "catalog.json")
+        store.recs_model = shop.model_path
         store.start_hub()
         screen = free_port()
+        kiosk = ["--screen", str(screen), "--hub-url", store.dashboard_url.rstrip("/"),
+                 "--hub-ca", str(store.https_ca)]  # fmt: skip
         for seed, device in enumerate(store.device_ids()):
-            extra = ["--screen", str(screen)] if device == "kiosk-1" else ["--rate", str(args.rate)]
+            extra = kiosk if device == "kiosk-1" else ["--rate", str(args.rate)]
             store.start_device(device, [*extra, "--seed", str(seed)])
         say(f"dashboard: {store.dashboard_url}   (self-signed certificate: accept it once)")
-        say(f"kiosk:     http://127.0.0.1:{screen}/   (kiosk-1's screen, a simulated camera)")
-        say(f"phone:     {store.dashboard_url}s/   (consent center) and /map (store map)")
+        say(f"kiosk:     http://127.0.0.1:{screen}/   (kiosk-1's screen, a simulated camera;")
+        say("           every other shopper pairs a phone and sees suggestions from earlier scans)")
+        say(f"phone:     {store.dashboard_url}s/   (consent center, For you) and /map (store map)")
         say(f"broker:    {store.broker_url}")
         for name, password in logins.items():
             say(f"login:     {name} / {password}   (made for this run, shown once)")

@@ -1,20 +1,19 @@
 """The demo shop's products and recommender, from the simulated baskets: the kiosk shows
-each scanned product with its related items from the model trained on those baskets."""
+each scanned product with its related items from the model trained on those baskets, and
+a paired shopper who opted in their suggestions from what they scanned before."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import orjson
+
+from edge.recs.catalog_recs import CatalogRecommender
 from edge.recs.model_slot import RecsSettings, open_recommender
-from edge.recs.policy import Moment
-from edge.recs.service import Recommender, Shopper
-from edge.scan.catalog import Product
-from edge.scan.gtin import check_digit, gtin14
-from simulators.baskets import make_store, product_table
+from edge.scan.catalog import Catalog, Product
+from simulators.baskets import make_store, never_suggested
 from simulators.recs_cli import build_model_file
 
 ITEMS: Final = 2000  # a small shop: trains in about a second at install or start
@@ -23,24 +22,19 @@ ITEMS: Final = 2000  # a small shop: trains in about a second at install or star
 @dataclass(frozen=True, slots=True)
 class DemoShop:
     products: list[Product]
-    recommender: Recommender
-    sku_to_product: dict[str, Product]
-    index_of: dict[str, int]  # gtin -> model item
+    catalog: Catalog
+    recommender: CatalogRecommender  # trained on the shop's own simulated baskets
+    model_path: Path
 
-    def related(self, product: Product) -> Sequence[Product]:
-        """Items bought together with ``product`` (product information, for everyone)."""
-        index = self.index_of.get(product.gtin)
-        if index is None:
-            return []
-        decision, _ = self.recommender.at(time.time(), None, Moment.SCAN, Shopper(), index)
-        return [self.sku_to_product[s.sku] for s in decision.related]
-
-
-def _gtin(index: int) -> str:
-    """A valid GTIN for item ``index``. Not in the in-store range 20-29: scanners read
-    those as variable-measure codes with a price inside, as the kiosk does too."""
-    body = f"40{index:010d}"
-    return gtin14(body + str(check_digit(body)))
+    def write_feed(self, path: Path) -> Path:
+        """The catalog as a JSON product feed (what a POS export would be), for the hub."""
+        rows = [
+            {"gtin": p.gtin, "name": p.name, "price_cents": p.price_cents,
+             "description": p.description, "stock": p.stock, "suggest": p.suggest}
+            for p in self.products
+        ]  # fmt: skip
+        path.write_bytes(orjson.dumps({"products": rows}))
+        return path
 
 
 def demo_shop(root: Path, seed: int = 1) -> DemoShop:
@@ -49,24 +43,18 @@ def demo_shop(root: Path, seed: int = 1) -> DemoShop:
     model = root / "recs.onnx"
     if not model.exists():
         build_model_file(model, items=ITEMS, seed=seed, version="demo")
-    catalog = make_store(ITEMS, seed=seed).catalog
+    sim = make_store(ITEMS, seed=seed).catalog
     products = [
         Product(
-            gtin=_gtin(i),
-            name=catalog.name[i].split(" #")[0],
-            price_cents=int(catalog.price_cents[i]),
-            description=f"{catalog.category_names[int(catalog.category[i])].title()}.",
-            stock=20 if bool(catalog.in_stock[i]) else 0,
+            gtin=sim.sku[i],
+            name=sim.name[i].split(" #")[0],
+            price_cents=int(sim.price_cents[i]),
+            description=f"{sim.category_names[int(sim.category[i])].title()}.",
+            stock=20 if bool(sim.in_stock[i]) else 0,
+            suggest=not never_suggested(sim, i),
         )
-        for i in range(catalog.size)
+        for i in range(sim.size)
     ]
-    recommender = Recommender(
-        open_recommender(RecsSettings(model_path=model, models_dir=root / "models")),
-        product_table(catalog),
-    )
-    return DemoShop(
-        products=products,
-        recommender=recommender,
-        sku_to_product={catalog.sku[i]: products[i] for i in range(catalog.size)},
-        index_of={p.gtin: i for i, p in enumerate(products)},
-    )
+    catalog = Catalog(products)
+    slot = open_recommender(RecsSettings(model_path=model, models_dir=root / "models"))
+    return DemoShop(products, catalog, CatalogRecommender(slot, catalog), model)

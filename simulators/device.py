@@ -54,6 +54,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="kiosk only: serve its real screen here, "
         "fed by a simulated camera, instead of generating scans",
     )
+    dev.add_argument("--hub-url", help="with --screen: the hub's web address, for pairing")
+    dev.add_argument("--hub-ca", help="with --screen: the CA of the hub's HTTPS certificate")
     dev.add_argument("--heartbeat", type=float, default=15.0, help="seconds between heartbeats")
     dev.add_argument("--keepalive", type=int, default=30, help="MQTT keepalive in seconds")
     dev.set_defaults(handler=_device)
@@ -163,7 +165,14 @@ def _device(args: argparse.Namespace) -> int:
     settle_heap()
     if args.screen:
         try:
-            serve_kiosk(agent, args.outbox.parent, args.screen, args.seed)
+            serve_kiosk(
+                agent,
+                args.outbox.parent,
+                args.screen,
+                args.seed,
+                hub_url=args.hub_url,
+                hub_ca=args.hub_ca,
+            )
         finally:
             agent.stop()
         return 0

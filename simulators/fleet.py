@@ -40,6 +40,8 @@ class SimStore:
     devices: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     identities: dict[str, Path] = field(default_factory=dict)
     map_path: Path | None = None  # the store map the hub's phone pages show
+    catalog_path: Path | None = None  # product feed and model for the phone's "For you"
+    recs_model: Path | None = None
     https: bool = False  # the hub's pages over HTTPS with a self-signed certificate
     secure: bool = False  # TLS with client certificates, passwords and ACLs, as in a store
 
@@ -120,6 +122,8 @@ class SimStore:
                 "--http",
                 f"127.0.0.1:{self.http_port}",
                 *(["--map", str(self.map_path)] if self.map_path else []),
+                *(["--catalog", str(self.catalog_path)] if self.catalog_path else []),
+                *(["--recs-model", str(self.recs_model)] if self.recs_model else []),
                 *(["--self-signed"] if self.https else []),
             ],
             "hub",
@@ -155,6 +159,11 @@ class SimStore:
             raise SimError("the broker was never started")
         self.broker.kill()
         return self.broker
+
+    @property
+    def https_ca(self) -> Path:
+        """The certificate to trust for the hub's pages (``https=True``: self-signed)."""
+        return self.home.root / "keys" / "https.crt"
 
     @property
     def dashboard_url(self) -> str:

@@ -42,8 +42,10 @@ from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
 from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
 from protocol.models import Roster
+from protocol.pairing import REDEEM_PATH, signed_redeem
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text
+from protocol.signing import private_key_from_text
 from simulators.errors import SimError
 from simulators.privacy_capture import Capture, Message, PurgeWatch
 from simulators.privacy_scan import STRANGER_TAG, Truth
@@ -212,8 +214,12 @@ class AuditStore:
         self.http.post("/s/age", data={"birth_year": str(birth_year)}, headers=shopper.cookie)
         page = self.http.get("/s/pair", headers=shopper.cookie).text
         code = page.split('data-code="', 1)[1].split('"', 1)[0]
-        # The kiosk reads the QR code and asks the hub whose it is.
-        paired = self.http.post("/s/pair/redeem", json={"code": code})
+        # A kiosk reads the QR code and asks the hub whose it is, signed with its key.
+        kiosk = self.devices["kiosk-1"].agent.identity
+        body, headers = signed_redeem(
+            kiosk.device, private_key_from_text(kiosk.signing_key), code, time.time()
+        )
+        paired = self.http.post(REDEEM_PATH, content=body, headers=headers)
         if paired.status_code != 200:
             raise SimError(f"a pairing code did not redeem: {paired.text}")
         shopper.subject = paired.json()["subject"]

@@ -55,6 +55,7 @@ def build_model_file(
             version=version,
             train_weeks=(0, cut - 1),
             seed=seed,
+            items=store.catalog.sku,
             metrics={
                 "recall_at_10": recall,
                 "ndcg_at_10": ndcg,

@@ -208,10 +208,18 @@ def save_onnx(model: ShortlistModel, path: Path, metadata: Mapping[str, str]) ->
 
 
 def metadata_for(
-    *, version: str, train_weeks: tuple[int, int], seed: int, metrics: Mapping[str, float]
+    *,
+    version: str,
+    train_weeks: tuple[int, int],
+    seed: int,
+    metrics: Mapping[str, float],
+    items: Sequence[str] = (),
 ) -> dict[str, str]:
-    """The model file's metadata: which window it was trained on, its metrics, version."""
+    """The model file's metadata: which window it was trained on, its metrics, version,
+    and ``items``, the GTIN of each model item in order (how a kiosk finds its products
+    in the model)."""
     return {
+        **({"items": json.dumps(list(items), separators=(",", ":"))} if items else {}),
         "version": version,
         "trained_on_weeks": f"{train_weeks[0]}-{train_weeks[1]}",
         "generator_seed": str(seed),

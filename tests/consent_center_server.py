@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from edge.recs.catalog_recs import CatalogRecommender
 from hub.broker import free_port, wait_for_port
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
@@ -20,15 +21,18 @@ from hub.storage import SqliteEventStore
 
 
 @contextlib.contextmanager
-def serve_consent_center(root: Path) -> Iterator[tuple[str, ConsentSystem, Path]]:
-    """A hub data directory under ``root`` and its consent center on a free port:
-    yields the base URL, the consent system and the certificate to trust."""
+def serve_consent_center(
+    root: Path, suggest: CatalogRecommender | None = None
+) -> Iterator[tuple[str, ConsentSystem, Path]]:
+    """A hub data directory under ``root`` and its consent center on a free port (with a
+    "For you" page given ``suggest``): yields the base URL, the consent system and the
+    certificate to trust."""
     home = HubHome(root / "hub")
     home.init(HubSettings(store="demo"))
     SqliteEventStore(home.db_path).close()
     system = ConsentSystem(home)
     app = FastAPI()
-    app.include_router(consent_router(system))
+    app.include_router(consent_router(system, suggest=suggest))
     cert, key = self_signed(home, ["127.0.0.1"])
     port = free_port()
     server = uvicorn.Server(

@@ -8,6 +8,7 @@ threads at once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
@@ -71,6 +72,7 @@ class OnnxModelRunner:
             raise ModelError(path, "its metadata has no item count") from exc
         self.metadata: dict[str, str] = dict(meta)
         self._version = meta.get("version", "unknown")
+        self._item_keys = _item_keys(path, meta.get("items"), self._n_items)
 
     @property
     def version(self) -> str:
@@ -79,6 +81,11 @@ class OnnxModelRunner:
     @property
     def n_items(self) -> int:
         return self._n_items
+
+    @property
+    def item_keys(self) -> tuple[str, ...] | None:
+        """The GTIN-14 of each model item, in order, when the model file names them."""
+        return self._item_keys
 
     def recommend(
         self,
@@ -117,3 +124,19 @@ class OnnxModelRunner:
                 break
             out.append((int(i), float(s), ctx_list[a] if a >= 0 else None))
         return out
+
+
+def _item_keys(path: Path, text: str | None, n_items: int) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    try:
+        keys = json.loads(text)
+    except ValueError as exc:
+        raise ModelError(path, "its item list is not JSON") from exc
+    if (
+        not isinstance(keys, list)
+        or len(keys) != n_items
+        or not all(isinstance(k, str) for k in keys)
+    ):
+        raise ModelError(path, f"its item list does not name its {n_items} items")
+    return tuple(keys)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from edge.recs.texts import templates
+
 LANGUAGES: Final = ("en", "de", "sv", "nl", "da", "fi")
 DEFAULT_LANGUAGE: Final = "en"
 LANGUAGE_NAMES: Final = {
@@ -19,6 +21,7 @@ _KEYS: Final = (
     "title", "welcome", "hint", "price", "allergens", "no_allergens", "in_stock",
     "out_of_stock", "where", "related", "done", "unknown_title", "unknown_body",
     "large_text", "language", "paired", "ended", "pair_failed", "shelf", "scanned",
+    "for_you", "for_you_note",
 )  # fmt: skip
 
 STRINGS: Final[dict[str, dict[str, str]]] = {
@@ -43,6 +46,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "pair_failed": "This pairing code has expired. Please make a new one on your phone.",
         "shelf": "Shelf",
         "scanned": "Scanned product",
+        "for_you": "For you",
+        "for_you_note": "From what you scanned here before. "
+        "Switch it off on your phone at any time.",
     },
     "de": {
         "title": "Produktscanner",
@@ -68,6 +74,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "Telefon einen neuen.",
         "shelf": "Regal",
         "scanned": "Gescanntes Produkt",
+        "for_you": "Für Sie",
+        "for_you_note": "Aus dem, was Sie hier schon gescannt haben. "
+        "Auf Ihrem Handy jederzeit abschaltbar.",
     },
     "sv": {
         "title": "Produktskanner",
@@ -90,6 +99,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "pair_failed": "Kopplingskoden har gått ut. Skapa en ny i telefonen.",
         "shelf": "Hylla",
         "scanned": "Skannad produkt",
+        "for_you": "För dig",
+        "for_you_note": "Utifrån det du har skannat här tidigare. "
+        "Stäng av det i mobilen när du vill.",
     },
     "nl": {
         "title": "Productscanner",
@@ -113,6 +125,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "pair_failed": "Deze koppelcode is verlopen. Maak een nieuwe op uw telefoon.",
         "shelf": "Schap",
         "scanned": "Gescand product",
+        "for_you": "Voor u",
+        "for_you_note": "Op basis van wat u hier eerder scande. "
+        "Op uw telefoon altijd uit te zetten.",
     },
     "da": {
         "title": "Produktscanner",
@@ -135,6 +150,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "pair_failed": "Parringskoden er udløbet. Lav en ny på din telefon.",
         "shelf": "Hylde",
         "scanned": "Scannet vare",
+        "for_you": "Til dig",
+        "for_you_note": "Ud fra det, du har scannet her før. "
+        "Slå det fra på din telefon når som helst.",
     },
     "fi": {
         "title": "Tuoteskanneri",
@@ -157,13 +175,19 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "pair_failed": "Tämä yhdistämiskoodi on vanhentunut. Luo uusi puhelimellasi.",
         "shelf": "Hylly",
         "scanned": "Luettu tuote",
+        "for_you": "Sinulle",
+        "for_you_note": "Sen perusteella, mitä olet lukenut täällä aiemmin. "
+        "Voit poistaa tämän puhelimesta milloin tahansa.",
     },
 }
 
 
 def strings_for(language: str) -> dict[str, str]:
-    """The strings of ``language``, or English for a language we do not speak."""
-    return STRINGS.get(language, STRINGS[DEFAULT_LANGUAGE])
+    """The strings of ``language``, or English for a language we do not speak, with the
+    recommender's "why" sentences as ``why_<reason>`` (``{anchor}`` left in)."""
+    lang = language if language in STRINGS else DEFAULT_LANGUAGE
+    whys = {f"why_{reason}": text for reason, text in templates(lang).items()}
+    return STRINGS[lang] | whys
 
 
 def pick_language(requested: str | None, accept_language: str | None) -> str:

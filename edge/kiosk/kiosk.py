@@ -1,9 +1,11 @@
 """What the kiosk does with a code, from whichever input it came: look it up, pair a phone,
 record the scan event, and push the screen update to the page.
 
-The lead wires three callables in: ``sink`` (scan events to the outbox), ``pairing``
-(pairing token -> :class:`Pairing`, answered by the hub) and ``related`` (product ->
-related items, from the recommender). All three are optional, so the kiosk runs anywhere.
+The lead wires three things in: ``sink`` (scan events to the outbox), ``pairing``
+(pairing token -> :class:`Pairing`, answered by the hub) and ``suggest`` (the
+recommender: related items for everyone, and for a paired shopper who opted in one
+suggestion from their own history per scan, at most three a visit). All three are
+optional, so the kiosk runs anywhere.
 """
 
 from __future__ import annotations
@@ -11,16 +13,31 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, KioskSession, PairingResolver
+from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, KioskSession, Pairing, PairingResolver
+from edge.recs.catalog_recs import Asker
+from edge.recs.policy import Decision, Moment, Suggestion, Visit
 from edge.scan.catalog import Catalog, Product
 from edge.scan.symbols import Code, gtin_key, normalise, pairing_token
 from protocol.purposes import Purpose
 
-RelatedItems = Callable[[Product], Sequence[Product]]
+
+class Suggester(Protocol):
+    """The recommender as the kiosk asks it (:class:`edge.recs.catalog_recs.CatalogRecommender`)."""
+
+    def at(
+        self,
+        now: float,
+        visit: Visit | None,
+        moment: Moment,
+        asker: Asker,
+        scanned: str | None = None,
+    ) -> tuple[Decision, Visit]: ...
+
+
 # At most this many related items on a card: a kiosk screen has room for a row, not a page.
 MAX_RELATED: Final = 4
 # Each open page gets a queue this deep; a page that stops reading loses old updates.
@@ -43,7 +60,21 @@ class ScanEvent:
 EventSink = Callable[[ScanEvent], None]
 
 
-def _card(product: Product, related: Sequence[Product], map_url: str | None) -> dict[str, Any]:
+def _card(
+    product: Product, decision: Decision, catalog: Catalog, map_url: str | None
+) -> dict[str, Any]:
+    def item(s: Suggestion) -> dict[str, Any]:
+        anchor = None if s.anchor_sku is None else catalog.get(s.anchor_sku)
+        shown = catalog.get(s.sku)
+        return {
+            "gtin": shown.display_gtin if shown else s.sku,
+            "name": s.name,
+            "price_cents": s.price_cents,  # the catalog's one price, as on the shelf
+            "currency": shown.currency if shown else product.currency,
+            "reason": s.reason.value,  # the page says why in its own language
+            "anchor": anchor.name if anchor else None,
+        }
+
     return {
         "gtin": product.display_gtin,
         "name": product.name,
@@ -54,12 +85,9 @@ def _card(product: Product, related: Sequence[Product], map_url: str | None) -> 
         "shelf": product.shelf,
         "stock": product.stock,
         "map": None if map_url is None else f"{map_url}?to={product.gtin[1:]}",
-        "related": [
-            {"gtin": r.display_gtin, "name": r.name, "price_cents": r.price_cents,
-             "currency": r.currency}
-            for r in related[:MAX_RELATED]
-        ],
-    }  # fmt: skip
+        "related": [item(s) for s in decision.related[:MAX_RELATED]],
+        "personal": [item(s) for s in decision.personal],
+    }
 
 
 class Kiosk:
@@ -72,7 +100,7 @@ class Kiosk:
         sink: EventSink | None = None,
         *,
         pairing: PairingResolver | None = None,
-        related: RelatedItems | None = None,
+        suggest: Suggester | None = None,
         map_url: str | None = None,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         clock: Callable[[], float] = time.time,
@@ -80,7 +108,7 @@ class Kiosk:
         self.catalog = catalog
         self.sink = sink
         self.pairing = pairing
-        self.related = related
+        self.suggest = suggest
         self.map_url = map_url
         self.session = KioskSession(idle_timeout_s)
         self.clock = clock
@@ -88,6 +116,7 @@ class Kiosk:
         self._pages: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = []
         self._sequence = 0
         self._current: dict[str, Any] | None = None
+        self._visit: Visit | None = None  # what this session was offered (the cap, no repeats)
 
     # -- inputs -------------------------------------------------------------------------
     def submit_text(self, text: str, source: str, arrived: float | None = None) -> dict[str, Any]:
@@ -115,6 +144,7 @@ class Kiosk:
         """The shopper pressed "done": end the session and clear the screen."""
         with self._lock:
             self.session.end()
+            self._visit = None
         update = {"view": "ended"}
         self._push(update)
         return update
@@ -123,6 +153,8 @@ class Kiosk:
         """Call every second or so: ends an idle session and clears the screen."""
         with self._lock:
             ended = self.session.expire(self.clock())
+            if ended:
+                self._visit = None
         if ended:
             self._push({"view": "idle"})
         return ended
@@ -133,6 +165,7 @@ class Kiosk:
         if pairing is None:
             return {"view": "pair_failed"}
         self.session.pair(pairing, now)
+        self._visit = None  # a new shopper: a new visit
         return {"view": "paired"}
 
     def _scan(self, code: Code, source: str, now: float) -> dict[str, Any]:
@@ -141,8 +174,17 @@ class Kiosk:
         self._record(key, product is not None, source, now)
         if product is None:
             return {"view": "unknown", "code": code.text if key else ""}
-        related = list(self.related(product)) if self.related is not None else []
-        return {"view": "product", "product": _card(product, related, self.map_url)}
+        decision = Decision((), ())
+        if self.suggest is not None:
+            asker = _asker(self.session.pairing)
+            decision, self._visit = self.suggest.at(
+                now, self._visit, Moment.SCAN, asker, scanned=product.gtin
+            )
+        return {
+            "view": "product",
+            "product": _card(product, decision, self.catalog, self.map_url),
+            "paired": self.session.pairing is not None,  # a page opened later shows it too
+        }
 
     def _record(self, key: str | None, known: bool, source: str, now: float) -> None:
         if self.sink is None:
@@ -182,6 +224,14 @@ class Kiosk:
                 loop.call_soon_threadsafe(_offer, page, update)
             except RuntimeError:  # that page's event loop has closed: it is gone
                 self.unsubscribe(page)
+
+
+def _asker(pairing: Pairing | None) -> Asker:
+    """Anonymous unless a shopper has paired; their history only under personal_recs."""
+    if pairing is None:
+        return Asker()
+    history = pairing.history if Purpose.PERSONAL_RECS in pairing.purposes else ()
+    return Asker(consents=pairing.purposes, history=history)
 
 
 def _offer(page: asyncio.Queue[dict[str, Any]], update: dict[str, Any]) -> None:

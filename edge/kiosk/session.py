@@ -21,11 +21,16 @@ DEFAULT_IDLE_TIMEOUT_S: Final = 90.0
 @dataclass(frozen=True, slots=True)
 class Pairing:
     """Who a phone's pairing code stands for: a pseudonym, the purposes they consented to,
-    and the id of that consent record. Never a name, e-mail or device address."""
+    and the id of that consent record. Never a name, e-mail or device address.
+
+    ``history`` (GTINs, oldest first) comes only with ``personal_recs``: what the shopper
+    scanned here before, for suggestions from their own history. It lives as long as
+    the session, in memory."""
 
     subject: str
     purposes: frozenset[Purpose]
     consent: str
+    history: tuple[str, ...] = ()
 
 
 # token -> Pairing, or None when the token is unknown or expired (the hub answers this).

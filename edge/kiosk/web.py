@@ -21,8 +21,8 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
-from edge.kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, STRINGS, pick_language
-from edge.kiosk.kiosk import EventSink, Kiosk, RelatedItems
+from edge.kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, strings_for
+from edge.kiosk.kiosk import EventSink, Kiosk, Suggester
 from edge.kiosk.scanloop import CameraLoop, ScannerLoop
 from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, PairingResolver
 from edge.ports import Camera, CodeInput
@@ -67,7 +67,7 @@ def build_kiosk_app(
     scanner: CodeInput | None = None,
     *,
     pairing: PairingResolver | None = None,
-    related: RelatedItems | None = None,
+    suggest: Suggester | None = None,
     map_url: str | None = None,
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
     decoder: Callable[[], DeadlineDecoder] = DeadlineDecoder,
@@ -79,7 +79,7 @@ def build_kiosk_app(
         catalog,
         sink,
         pairing=pairing,
-        related=related,
+        suggest=suggest,
         map_url=map_url,
         idle_timeout_s=idle_timeout_s,
     )
@@ -119,9 +119,9 @@ def build_kiosk_app(
         language = pick_language(lang, accept_language)
         html = _templates.get_template("kiosk.html").render(
             lang=language,
-            t=STRINGS[language],
+            t=strings_for(language),
             languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-            strings_json=orjson.dumps(STRINGS).decode(),
+            strings_json=orjson.dumps({code: strings_for(code) for code in LANGUAGES}).decode(),
             idle_ms=int(idle_timeout_s * 1000),
         )
         return HTMLResponse(html)

@@ -19,6 +19,7 @@ from typing import Final
 from edge.backends.onnx_model import ModelError, OnnxModelRunner
 from edge.errors import EdgeError
 from edge.ports import ModelRunner
+from protocol.models import ModelPush
 
 KEEP_FILES: Final = 2  # the model in service and the one before it, for a quick roll-back
 
@@ -32,6 +33,13 @@ class ModelMismatchError(EdgeError):
         )
         self.model_items = model_items
         self.service_items = service_items
+
+
+class ModelItemsError(EdgeError):
+    """A model names other items (or none) than the one in service: another catalog."""
+
+    def __init__(self) -> None:
+        super().__init__("a model for other items does not fit the catalog in service")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,10 @@ class SwappableModel:
     def n_items(self) -> int:
         return self._current.n_items
 
+    @property
+    def item_keys(self) -> tuple[str, ...] | None:
+        return self._current.item_keys
+
     def recommend(
         self,
         context: Sequence[int],
@@ -87,15 +99,20 @@ class SwappableModel:
         with self._swap_lock:
             if runner.n_items != self._current.n_items:
                 raise ModelMismatchError(runner.n_items, self._current.n_items)
+            if runner.item_keys != self._current.item_keys:
+                raise ModelItemsError()
             old, self._current = self._current, runner
             return old
 
 
 def open_recommender(settings: RecsSettings) -> SwappableModel:
-    """The model named in the config, ready to serve and to be swapped."""
+    """The newest model pushed from the hub (it survives a restart), else the one named
+    in the config; ready to serve and to be swapped."""
+    pushed = sorted(settings.models_dir.glob("recs-*.onnx"), key=lambda p: p.stat().st_mtime)
+    path = pushed[-1] if pushed else settings.model_path
     return SwappableModel(
         load_model_file(
-            settings.model_path,
+            path,
             expected_items=settings.expected_items,
             intra_op_threads=settings.intra_op_threads,
         )
@@ -131,6 +148,10 @@ class ModelInstaller:
         self._slot.swap(runner)
         self._prune(keep=target)
         return runner.version
+
+    def install_push(self, push: ModelPush) -> str:
+        """The agent's handler for a model pushed from the hub: a line for its answer."""
+        return f"model {self.install(push.content(), push.sha256)} in service"
 
     def _prune(self, keep: Path) -> None:
         files = sorted(

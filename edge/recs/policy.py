@@ -4,7 +4,8 @@
   information, not offers: no consent, no identifier, no cap.
 * Suggestions from the shopper's own history need ``personal_recs``; suggestions at
   pickup need ``pickup_offers``. These are capped at :data:`PERSONAL_CAP` a visit, never
-  repeated within a visit, and never made on entry or while walking.
+  repeated within a visit, and never made on entry or while walking; one a moment, except
+  when the shopper opens their suggestions on purpose (:attr:`Moment.ASKED`).
 * Every suggestion carries a plain "why" in the shopper's language.
 * The price on a suggestion is the catalog's one price. A suggestion has no discount
   field at all: promotions, if any, are in the catalog, the same for everyone.
@@ -41,6 +42,7 @@ class Moment(enum.StrEnum):
     SCAN = "scan"
     CHECKOUT = "checkout"
     PICKUP = "pickup"
+    ASKED = "asked"  # the shopper opened their suggestions (the phone page): up to the cap
 
 
 class Kind(enum.StrEnum):
@@ -126,6 +128,14 @@ class Decision:
     personal: tuple[Suggestion, ...]
 
 
+_FROM_HISTORY: Final = frozenset({Moment.SCAN, Moment.CHECKOUT, Moment.ASKED})
+
+
+def _per_moment(moment: Moment) -> int:
+    """Personal suggestions at one moment: one, unless the shopper asked for them."""
+    return PERSONAL_CAP if moment is Moment.ASKED else PERSONAL_PER_MOMENT
+
+
 def current_visit(now: float, visit: Visit | None) -> Visit:
     """The visit ``now`` belongs to: the same one, or a new one after an idle gap."""
     if visit is None or now - visit.last > VISIT_IDLE_S or now < visit.started:
@@ -149,7 +159,7 @@ def plan(
     questions: list[Question] = []
     if moment is Moment.SCAN and scanned is not None:
         questions.append(Question(Kind.RELATED, (scanned,), (1.0,), (scanned,), RELATED_COUNT * 2))
-    room = min(PERSONAL_PER_MOMENT, PERSONAL_CAP - len(v.personal_shown))
+    room = min(_per_moment(moment), PERSONAL_CAP - len(v.personal_shown))
     if room > 0:
         personal = _personal_question(
             moment,
@@ -175,7 +185,7 @@ def _personal_question(
     visit: Visit,
     room: int,
 ) -> Question | None:
-    if moment in (Moment.SCAN, Moment.CHECKOUT) and Purpose.PERSONAL_RECS in consents:
+    if moment in _FROM_HISTORY and Purpose.PERSONAL_RECS in consents:
         recent = tuple(dict.fromkeys(reversed(history)))[:HISTORY_LIMIT][::-1]
         if not recent:
             return None
@@ -210,7 +220,7 @@ def decide(
         if q.kind is Kind.RELATED:
             limit = RELATED_COUNT
         else:
-            limit = min(PERSONAL_PER_MOMENT, PERSONAL_CAP - len(shown))
+            limit = min(_per_moment(planned.moment), PERSONAL_CAP - len(shown))
         taken = 0
         for c in cands:
             if taken >= limit:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from edge.errors import EdgeInputError
 from edge.ports import ModelRunner
@@ -17,11 +16,9 @@ from edge.recs.model_slot import ModelMismatchError
 from edge.recs.policy import (
     Candidate,
     Decision,
-    Kind,
     Moment,
     Plan,
     Product,
-    Suggestion,
     Visit,
     decide,
     plan,
@@ -103,31 +100,3 @@ class Recommender:
     ) -> list[Candidate]:
         ex = [*exclude, *self._products.unavailable()]
         return [Candidate(i, s, a) for i, s, a in self._model.recommend(context, ex, k, weights)]
-
-
-PURPOSE_OF: Final[dict[Kind, Purpose | None]] = {
-    Kind.RELATED: None,  # product information: anonymous, no event subject
-    Kind.PERSONAL: Purpose.PERSONAL_RECS,
-    Kind.PICKUP: Purpose.PICKUP_OFFERS,
-}
-
-
-def to_view(decision: Decision) -> dict[str, list[dict[str, str | int | None]]]:
-    """The decision as the kiosk screen and phone page render it (JSON-ready): related
-    items and personal suggestions, each with its name, one price and why."""
-
-    def one(s: Suggestion) -> dict[str, str | int | None]:
-        return {
-            "kind": s.kind.value,
-            "sku": s.sku,
-            "name": s.name,
-            "price_cents": s.price_cents,
-            "reason": s.reason.value,
-            "why": s.why,
-            "anchor_sku": s.anchor_sku,
-        }
-
-    return {
-        "related": [one(s) for s in decision.related],
-        "personal": [one(s) for s in decision.personal],
-    }

@@ -15,7 +15,7 @@ class Reason(enum.StrEnum):
     """Why a suggestion is shown; each has one sentence per language."""
 
     TOGETHER = "together"  # related item: bought together with the scanned product
-    HISTORY = "history"  # personal: from the shopper's own purchases (personal_recs)
+    HISTORY = "history"  # personal: from what the shopper scanned before (personal_recs)
     PICKUP = "pickup"  # goes with an item of the pickup order (pickup_offers)
     POPULAR = "popular"  # no anchor contributed: a store-wide best seller
 
@@ -26,37 +26,37 @@ DEFAULT_LANGUAGE: Final = "en"
 _WHY: Final[dict[str, dict[Reason, str]]] = {
     "en": {
         Reason.TOGETHER: "Often bought together with {anchor}",
-        Reason.HISTORY: "Because you have bought {anchor} before",
+        Reason.HISTORY: "Because you scanned {anchor} here before",
         Reason.PICKUP: "Goes with {anchor} in your order",
         Reason.POPULAR: "Popular in this store",
     },
     "de": {
         Reason.TOGETHER: "Wird oft zusammen mit {anchor} gekauft",
-        Reason.HISTORY: "Weil Sie schon {anchor} gekauft haben",
+        Reason.HISTORY: "Weil Sie hier schon {anchor} gescannt haben",
         Reason.PICKUP: "Passt zu {anchor} in Ihrer Bestellung",
         Reason.POPULAR: "Beliebt in diesem Markt",
     },
     "sv": {
         Reason.TOGETHER: "Köps ofta tillsammans med {anchor}",
-        Reason.HISTORY: "Eftersom du har köpt {anchor} tidigare",
+        Reason.HISTORY: "Eftersom du har skannat {anchor} här tidigare",
         Reason.PICKUP: "Passar till {anchor} i din beställning",
         Reason.POPULAR: "Populär i den här butiken",
     },
     "nl": {
         Reason.TOGETHER: "Vaak samen gekocht met {anchor}",
-        Reason.HISTORY: "Omdat u eerder {anchor} hebt gekocht",
+        Reason.HISTORY: "Omdat u hier eerder {anchor} hebt gescand",
         Reason.PICKUP: "Past bij {anchor} in uw bestelling",
         Reason.POPULAR: "Populair in deze winkel",
     },
     "da": {
         Reason.TOGETHER: "Købes ofte sammen med {anchor}",
-        Reason.HISTORY: "Fordi du har købt {anchor} før",
+        Reason.HISTORY: "Fordi du har scannet {anchor} her før",
         Reason.PICKUP: "Passer til {anchor} i din ordre",
         Reason.POPULAR: "Populær i denne butik",
     },
     "fi": {
         Reason.TOGETHER: "Ostetaan usein yhdessä tuotteen {anchor} kanssa",
-        Reason.HISTORY: "Koska olet ostanut aiemmin tuotteen {anchor}",
+        Reason.HISTORY: "Koska olet lukenut täällä aiemmin tuotteen {anchor}",
         Reason.PICKUP: "Sopii tilauksesi tuotteen {anchor} kanssa",
         Reason.POPULAR: "Suosittu tässä myymälässä",
     },
@@ -69,6 +69,12 @@ def language_of(tag: str | None) -> str:
         return DEFAULT_LANGUAGE
     primary = tag.replace("_", "-").split("-", 1)[0].lower()
     return primary if primary in _WHY else DEFAULT_LANGUAGE
+
+
+def templates(language: str | None) -> dict[str, str]:
+    """The sentences of ``language`` by reason, with ``{anchor}`` left in (for a page that
+    switches language without asking the server)."""
+    return {reason.value: text for reason, text in _WHY[language_of(language)].items()}
 
 
 def why(reason: Reason, anchor_name: str | None, language: str | None) -> str:

@@ -23,6 +23,7 @@ class Product:
     allergens: tuple[str, ...] = ()
     shelf: str | None = None  # planogram reference, e.g. "A03-B2-S4"; the map resolves it
     stock: int = 0
+    suggest: bool = True  # False: never suggested to anyone (alcohol, tobacco, medicines)
 
     def __post_init__(self) -> None:
         if len(self.gtin) != 14 or not is_valid_gtin(self.gtin):
@@ -51,6 +52,7 @@ class Catalog:
 
     def __init__(self, products: Iterable[Product] = ()) -> None:
         self._by_gtin: dict[str, Product] = {p.gtin: p for p in products}
+        self.revision = 0  # goes up with every change, for readers that keep derived views
 
     def __len__(self) -> int:
         return len(self._by_gtin)
@@ -74,15 +76,18 @@ class Catalog:
     def put(self, product: Product) -> None:
         """Add a product or replace the one with the same GTIN."""
         self._by_gtin[product.gtin] = product
+        self.revision += 1
 
     def withdraw(self, gtin: str) -> bool:
         """Remove a product; True if it was there."""
         key = product_key(gtin)
+        self.revision += 1
         return key is not None and self._by_gtin.pop(key, None) is not None
 
     def replace_all(self, products: Iterable[Product]) -> None:
         """A full import: the catalog becomes exactly ``products``."""
         self._by_gtin = {p.gtin: p for p in products}
+        self.revision += 1
 
     def update(self, gtin: str, **fields: object) -> Product:
         """Change some fields of an existing product (a delta: price, stock, ...)."""
@@ -92,4 +97,5 @@ class Catalog:
             raise KeyError(gtin)
         changed = replace(current, **fields)  # type: ignore[arg-type]
         self._by_gtin[changed.gtin] = changed
+        self.revision += 1
         return changed

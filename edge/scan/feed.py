@@ -3,7 +3,8 @@
 
 Fields: ``gtin`` (8/12/13/14 digits, check digit verified), ``name``, ``price`` (decimal,
 e.g. ``1.99``) or ``price_cents``, ``currency``, ``description``, ``allergens`` (``;``
-separated in CSV, a list in JSON), ``shelf``, ``stock``, and in a delta ``action``:
+separated in CSV, a list in JSON), ``shelf``, ``stock``, ``suggest`` (``false``/``no``/``0``:
+never suggested, e.g. alcohol, tobacco, medicines), and in a delta ``action``:
 ``upsert`` (default; new product, or changed fields of an existing one) or ``withdraw``.
 
 A full import is all or nothing: a feed with any bad line changes nothing, since a half
@@ -18,7 +19,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -65,7 +66,8 @@ def parse_feed(text: str, kind: str) -> list[tuple[int, dict[str, Any]]]:
             data = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
             raise FeedError([LineError(0, "json", str(exc))]) from exc
-        items = data.get("products") if isinstance(data, dict) else data
+        # An object is a feed with "products", or the one record of a one-line delta.
+        items = data.get("products", [data]) if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise FeedError([LineError(0, "json", "expected a list of products")])
         return [(i + 1, r if isinstance(r, dict) else {"_": r}) for i, r in enumerate(items)]
@@ -128,9 +130,24 @@ def _changes(record: dict[str, Any]) -> dict[str, Any]:
             changes[name] = str(record[name]).strip()
     if "allergens" in record:
         changes["allergens"] = _allergens(record["allergens"])
+    if record.get("suggest") not in (None, ""):
+        changes["suggest"] = _flag("suggest", record["suggest"])
     if changes.get("stock", 0) < 0:
         raise _FieldError("stock", "must not be negative")
     return changes
+
+
+_TRUE: Final = frozenset({"true", "yes", "1"})
+_FALSE: Final = frozenset({"false", "no", "0"})
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise _FieldError(name, f"{value!r} is not true/false, yes/no or 1/0")
 
 
 class _FieldError(Exception):

@@ -18,17 +18,47 @@ import orjson
 from fastapi import APIRouter, Cookie, Form, Header, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from edge.recs.catalog_recs import Asker, CatalogRecommender
+from edge.recs.policy import Moment
+from edge.scan.catalog import Catalog
 from hub.consent.datamap import TEMPLATES, notice_html, qr_svg
 from hub.consent.settings import ConsentError
 from hub.consent.system import ConsentSystem
 from hub.consent.texts import LANGUAGES, PURPOSE_TEXTS, UI, pick_language
 from protocol.ble_token import CONTEXT, WINDOW_S
+from protocol.errors import SignatureError, WireFormatError
+from protocol.pairing import (
+    MAX_SKEW_S,
+    REDEEM_PATH,
+    SIGNATURE_HEADER,
+    PairingAnswer,
+    RedeemRequest,
+)
 from protocol.purposes import Purpose
+from protocol.signing import public_key_from_text, verify
 
 PHONE_COOKIE: Final = "instore_phone"
 LANG_COOKIE: Final = "instore_lang"
 COOKIE_DAYS: Final = 400  # browsers cap cookie lifetimes at about 400 days
 PREFIX: Final = "/s"
+FOR_YOU_BASED_ON: Final = 5  # the most recent scans named under the suggestions
+# The redeem body is read as bytes (the signature covers them exactly): its schema and
+# the signature header are declared here for the API document.
+_REDEEM_OPENAPI: Final = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": RedeemRequest.model_json_schema()}},
+    },
+    "parameters": [
+        {
+            "name": SIGNATURE_HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "base64 Ed25519 signature of the body by the kiosk's device key",
+        }
+    ],
+}
 
 PhoneCookie = Annotated[str | None, Cookie(alias=PHONE_COOKIE)]
 LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
@@ -36,9 +66,14 @@ AcceptLanguage = Annotated[str | None, Header()]
 
 
 def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
-    system: ConsentSystem, *, secure_cookies: bool = True
+    system: ConsentSystem,
+    *,
+    secure_cookies: bool = True,
+    suggest: CatalogRecommender | None = None,
 ) -> APIRouter:
-    """The consent center's routes, to ``app.include_router(...)`` in the hub web app."""
+    """The consent center's routes, to ``app.include_router(...)`` in the hub web app.
+    With ``suggest`` (a recommender over the store's catalog) it has a "For you" page:
+    suggestions from what the shopper scanned, while ``personal_recs`` is on."""
     router = APIRouter(prefix=PREFIX)
     settings = system.settings
     days = {p: int(settings.retention_s(p) // 86400) for p in Purpose}
@@ -66,6 +101,7 @@ def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
             texts=PURPOSE_TEXTS[lang],
             languages=LANGUAGES,
             base=PREFIX,
+            for_you=suggest is not None,
             **extra,
         )
 
@@ -144,6 +180,33 @@ def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
         held = system.requests.export(subject)
         return page("me.html", pick_language(instore_lang, None), held=held)
 
+    @router.get("/for-you", response_class=HTMLResponse)
+    def for_you(instore_phone: PhoneCookie = None, instore_lang: LangCookie = None) -> str:
+        if suggest is None:
+            raise HTTPException(status_code=404, detail="this store shows no suggestions")
+        subject = known(instore_phone)
+        lang = pick_language(instore_lang, None)
+        allowed = system.check(subject, Purpose.PERSONAL_RECS)
+        history = system.history.scanned(subject) if allowed else ()
+        shown: list[dict[str, str]] = []
+        if history:
+            asker = Asker(frozenset({Purpose.PERSONAL_RECS}), history, language=lang)
+            decision, _ = suggest.at(system.clock(), None, Moment.ASKED, asker)
+            shown = [
+                {"name": s.name, "price": _price(s.price_cents, suggest.catalog, s.sku, lang),
+                 "why": s.why}
+                for s in decision.personal
+            ]  # fmt: skip
+        names = [p.name for p in map(suggest.catalog.get, reversed(history)) if p is not None]
+        return page(
+            "for_you.html",
+            lang,
+            allowed=allowed,
+            purpose=Purpose.PERSONAL_RECS,
+            suggestions=shown,
+            based_on=names[:FOR_YOU_BASED_ON],
+        )
+
     @router.get("/me.json")
     def me_json(instore_phone: PhoneCookie = None) -> Response:
         subject = known(instore_phone)
@@ -178,20 +241,41 @@ def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
             ttl=settings.pair_ttl_s,
         )
 
-    @router.post("/pair/redeem")
-    async def redeem(request: Request) -> dict[str, Any]:
-        """For a kiosk that read a pairing QR code: the shopper's pseudonym and the
-        receipts their purposes are on under (events carry them), once, before expiry."""
-        body = orjson.loads(await request.body() or b"{}")
-        code = body.get("code") if isinstance(body, dict) else None
-        subject = system.pairing.redeem(str(code or ""))
+    @router.post(
+        REDEEM_PATH.removeprefix(PREFIX),
+        responses={200: {"model": PairingAnswer}, 401: {}, 404: {}},
+        openapi_extra=_REDEEM_OPENAPI,
+    )
+    async def redeem(request: Request) -> Response:
+        """For a kiosk that read a pairing QR code, asking signed with its device key:
+        the shopper's pseudonym, the receipts their purposes are on under (events carry
+        them) and, with personal_recs, what they scanned before; once, before expiry."""
+        body = await request.body()
+        try:
+            asked = RedeemRequest.from_bytes(body)
+        except WireFormatError as exc:
+            raise HTTPException(status_code=400, detail=f"bad redeem request: {exc}") from exc
+        key = system.kiosk_key(asked.device)
+        if key is None:
+            raise HTTPException(status_code=401, detail="kiosk not recognised: not enrolled")
+        try:
+            verify(public_key_from_text(key), body, request.headers.get(SIGNATURE_HEADER))
+        except SignatureError as exc:
+            raise HTTPException(status_code=401, detail=f"kiosk not recognised: {exc}") from exc
+        if abs(asked.ts - system.clock()) > MAX_SKEW_S:
+            raise HTTPException(status_code=401, detail="request too old or from the future")
+        subject = system.pairing.redeem(asked.code)
         if subject is None:
             raise HTTPException(status_code=404, detail="unknown or expired pairing code")
-        system.registry.audit("kiosk", "pair.redeem", subject, {})
-        return {
-            "subject": subject,
-            "consents": {str(p): system.registry.record_id(subject, p) for p in Purpose},
-        }
+        history = system.history.scanned(subject)
+        detail = {"device": asked.device, "history_items": len(history)}
+        system.registry.audit("kiosk", "pair.redeem", subject, detail)
+        answer = PairingAnswer(
+            subject=subject,
+            consents={str(p): system.registry.record_id(subject, p) for p in Purpose},
+            history=list(history),
+        )
+        return Response(answer.to_bytes(), media_type="application/json")
 
     @router.get("/ble-key")
     def ble_key(instore_phone: PhoneCookie = None) -> dict[str, Any]:
@@ -207,3 +291,11 @@ def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
         return notice_html(settings)
 
     return router
+
+
+def _price(cents: int, catalog: Catalog, gtin: str, lang: str) -> str:
+    """The one shelf price, written the way ``lang`` writes money (1.99 / 1,99)."""
+    product = catalog.get(gtin)
+    currency = product.currency if product else ""
+    amount = f"{cents // 100}.{cents % 100:02d}"
+    return f"{amount if lang == 'en' else amount.replace('.', ',')} {currency}".strip()

@@ -16,6 +16,7 @@ from typing import Any
 
 from hub.consent.auditlog import Clock
 from hub.consent.commands import CommandChannel
+from hub.consent.history import ShopperHistory
 from hub.consent.pairing import PairingCodes
 from hub.consent.registry import Change, ConsentRegistry
 from hub.consent.retention import RetentionJob, enforce_retention
@@ -25,6 +26,7 @@ from hub.consent.subject_requests import SubjectRequests
 from hub.consent.withdrawal import CommandSender, Propagator, RosterTicker
 from hub.settings import HubHome
 from hub.storage import connect
+from protocol.enrolment import DeviceKind
 
 
 class ConsentSystem:
@@ -44,6 +46,7 @@ class ConsentSystem:
         self.keys = ShopperKeys(keystore_path(home), self.registry.keys.wrap)
         self.protector = DataProtector(home, self.keys)
         self.requests = SubjectRequests(self.registry, self.protector)
+        self.history = ShopperHistory(self.registry, self.protector)
         self.pairing = PairingCodes(self.settings.pair_ttl_s, clock)
         self.registry.listeners.append(self._returned)
         self.propagator: Propagator | None = None
@@ -95,15 +98,31 @@ class ConsentSystem:
         for job in self._jobs:
             job.start()
 
+    def kiosk_key(self, device: str) -> str | None:
+        """The public key of an enrolled kiosk that is not revoked, else None."""
+        with self._devices_lock:
+            db = self._devices()
+            row = db.execute(
+                "SELECT public_key FROM devices WHERE device = ? AND kind = ? "
+                "AND revoked_at IS NULL",
+                (device, DeviceKind.KIOSK.value),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def _devices(self) -> sqlite3.Connection:
+        if self._devices_db is None:
+            self._devices_db = connect(self.home.db_path, readonly=True)
+        return self._devices_db
+
     def enrolled_devices(self) -> list[str]:
         """Every device not revoked, read on a connection of its own: a withdrawal's
         purge never waits for the registry's writes."""
         with self._devices_lock:
-            if self._devices_db is None:
-                self._devices_db = connect(self.home.db_path, readonly=True)
-            rows = self._devices_db.execute(
-                "SELECT device FROM devices WHERE revoked_at IS NULL ORDER BY device"
-            ).fetchall()
+            rows = (
+                self._devices()
+                .execute("SELECT device FROM devices WHERE revoked_at IS NULL ORDER BY device")
+                .fetchall()
+            )
         return [r[0] for r in rows]
 
     def close(self) -> None:

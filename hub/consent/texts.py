@@ -246,6 +246,14 @@ UI: Final[dict[str, dict[str, str]]] = {
         "nothing": "We hold nothing about you.",
         "consents": "Your choices",
         "events": "Events we hold",
+        "for_you": "For you",
+        "for_you_off": "Suggestions from what you scanned are off. Switch on “{purpose}” "
+        "to see them here and at the kiosk.",
+        "for_you_turn_on": "Go to your choices",
+        "for_you_empty": "Nothing yet. Pair your phone at a kiosk and scan a few products: ideas "
+        "appear here.",
+        "for_you_based": "Based on what you scanned:",
+        "for_you_price": "Prices are the shelf prices, the same for everyone.",
     },
     "de": {
         "title": "Ihre Datenschutz-Einstellungen",
@@ -271,6 +279,14 @@ UI: Final[dict[str, dict[str, str]]] = {
         "nothing": "Wir speichern nichts über Sie.",
         "consents": "Ihre Auswahl",
         "events": "Gespeicherte Ereignisse",
+        "for_you": "Für Sie",
+        "for_you_off": "Vorschläge aus Ihren Scans sind aus. Schalten Sie „{purpose}“ "
+        "ein, um sie hier und am Kiosk zu sehen.",
+        "for_you_turn_on": "Zu Ihren Einstellungen",
+        "for_you_empty": "Noch nichts. Koppeln Sie Ihr Handy an einem Kiosk und scannen Sie ein "
+        "paar Produkte: Hier erscheinen dann Ideen.",
+        "for_you_based": "Auf Grundlage Ihrer Scans:",
+        "for_you_price": "Die Preise sind die Regalpreise, für alle gleich.",
     },
     "sv": {
         "title": "Dina integritetsval",
@@ -294,6 +310,14 @@ UI: Final[dict[str, dict[str, str]]] = {
         "nothing": "Vi har ingenting om dig.",
         "consents": "Dina val",
         "events": "Händelser vi har",
+        "for_you": "För dig",
+        "for_you_off": "Förslag utifrån det du skannat är avstängda. Slå på ”{purpose}” "
+        "för att se dem här och vid kiosken.",
+        "for_you_turn_on": "Till dina val",
+        "for_you_empty": "Inget ännu. Koppla mobilen vid en kiosk och skanna några varor: idéer "
+        "visas här.",
+        "for_you_based": "Utifrån det du har skannat:",
+        "for_you_price": "Priserna är hyllpriserna, samma för alla.",
     },
     "nl": {
         "title": "Uw privacykeuzes",
@@ -317,6 +341,14 @@ UI: Final[dict[str, dict[str, str]]] = {
         "nothing": "We bewaren niets over u.",
         "consents": "Uw keuzes",
         "events": "Gebeurtenissen die we bewaren",
+        "for_you": "Voor u",
+        "for_you_off": "Suggesties op basis van uw scans staan uit. Zet “{purpose}” aan "
+        "om ze hier en bij de kiosk te zien.",
+        "for_you_turn_on": "Naar uw keuzes",
+        "for_you_empty": "Nog niets. Koppel uw telefoon bij een kiosk en scan een paar producten: "
+        "hier verschijnen dan ideeën.",
+        "for_you_based": "Op basis van wat u scande:",
+        "for_you_price": "De prijzen zijn de schapprijzen, voor iedereen gelijk.",
     },
     "da": {
         "title": "Dine privatlivsvalg",
@@ -340,6 +372,14 @@ UI: Final[dict[str, dict[str, str]]] = {
         "nothing": "Vi har intet om dig.",
         "consents": "Dine valg",
         "events": "Hændelser vi har",
+        "for_you": "Til dig",
+        "for_you_off": "Forslag ud fra det, du har scannet, er slået fra. Slå "
+        "”{purpose}” til for at se dem her og ved kiosken.",
+        "for_you_turn_on": "Til dine valg",
+        "for_you_empty": "Intet endnu. Par din telefon ved en kiosk og scan nogle varer: idéer "
+        "vises her.",
+        "for_you_based": "Ud fra det, du har scannet:",
+        "for_you_price": "Priserne er hyldepriserne, de samme for alle.",
     },
     "fi": {
         "title": "Yksityisyysvalintasi",
@@ -363,6 +403,14 @@ UI: Final[dict[str, dict[str, str]]] = {
         "nothing": "Meillä ei ole sinusta mitään.",
         "consents": "Valintasi",
         "events": "Tallennetut tapahtumat",
+        "for_you": "Sinulle",
+        "for_you_off": "Lukemiisi tuotteisiin perustuvat ehdotukset ovat pois päältä. Kytke "
+        "”{purpose}” päälle nähdäksesi ne täällä ja kioskilla.",
+        "for_you_turn_on": "Valintoihisi",
+        "for_you_empty": "Ei vielä mitään. Yhdistä puhelimesi kioskiin ja lue muutama tuote: ideat "
+        "näkyvät täällä.",
+        "for_you_based": "Lukemiesi tuotteiden perusteella:",
+        "for_you_price": "Hinnat ovat hyllyhintoja, samat kaikille.",
     },
 }
 

@@ -155,7 +155,13 @@ def run_recs_bench(
         with tempfile.TemporaryDirectory(prefix="instore-recs-") as tmp:
             path = Path(tmp) / "recs.onnx"
             cut = store.weeks - TEST_WEEKS
-            meta = metadata_for(version="bench", train_weeks=(0, cut - 1), seed=seed, metrics={})
+            meta = metadata_for(
+                version="bench",
+                train_weeks=(0, cut - 1),
+                seed=seed,
+                metrics={},
+                items=store.catalog.sku,
+            )
             save_onnx(model, path, meta)
             runner = OnnxModelRunner(path, intra_op_threads=1)
             bar.update()

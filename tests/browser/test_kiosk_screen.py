@@ -25,6 +25,7 @@ from protocol.purposes import Purpose
 from simulators.bench.scan_corpus import retail_code
 from simulators.camera import FrameSpec, Placement, SimulatedCamera
 from simulators.catalog import demo_catalog
+from simulators.demo_shop import DemoShop, demo_shop
 from tests.browser.screenshots import SCREENSHOTS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -72,20 +73,33 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def _pairing(token: str) -> Pairing | None:
-    if token != TOKEN:
-        return None
-    return Pairing("p-7f3a9c", frozenset({Purpose.PERSONAL_RECS}), "consent-1")
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> DemoShop:
+    """A shop whose recommender is trained on its own simulated baskets."""
+    return demo_shop(tmp_path_factory.mktemp("shop"))
 
 
 @pytest.fixture(scope="module")
-def kiosk_url(products: list[Product]) -> Iterator[tuple[str, Kiosk, list[ScanEvent]]]:
+def shelf(shop: DemoShop) -> list[Product]:
+    """Products on the shop's shelves (in stock), for the tests to scan."""
+    return [p for p in shop.products if p.stock > 0 and p.suggest][:30]
+
+
+@pytest.fixture(scope="module")
+def kiosk_url(shop: DemoShop, shelf: list[Product]) -> Iterator[tuple[str, Kiosk, list[ScanEvent]]]:
     events: list[ScanEvent] = []
+    history = tuple(p.gtin for p in shelf[20:24])  # what this shopper scanned before
+
+    def pairing(token: str) -> Pairing | None:
+        if token != TOKEN:
+            return None
+        return Pairing("p-7f3a9c", frozenset({Purpose.PERSONAL_RECS}), "consent-1", history)
+
     app = build_kiosk_app(
-        Catalog(products),
+        shop.catalog,
         events.append,
-        pairing=_pairing,
-        related=lambda p: [q for q in products if q.gtin != p.gtin][:3],
+        pairing=pairing,
+        suggest=shop.recommender,
         map_url="/map",
         idle_timeout_s=6.0,
     )
@@ -155,16 +169,26 @@ def test_unknown_code_gets_a_friendly_screen(
 
 
 def test_keyboard_wedge_scan_then_done_ends_the_paired_session(
-    browser: Browser, kiosk_url: tuple[str, Kiosk, list[ScanEvent]], products: list[Product]
+    browser: Browser, kiosk_url: tuple[str, Kiosk, list[ScanEvent]], shelf: list[Product]
 ) -> None:
     url, kiosk, events = kiosk_url
+    products = shelf
     page = _open(browser, url)
     kiosk.submit(Code("QR", f"instore:pair:{TOKEN}"), "camera")
     expect(page.locator("#paired")).to_be_visible()
     # A handheld scanner types the digits fast and presses Enter.
     page.keyboard.type(products[5].display_gtin + "\n", delay=2)
     expect(page.locator("#product-name")).to_have_text(products[5].name)
-    expect(page.locator("#related-list li")).to_have_count(3)
+    related = page.locator("#related-list li")
+    expect(related).to_have_count(4)
+    expect(related.first.locator(".why")).to_have_text(
+        f"Often bought together with {products[5].name}"
+    )
+    # One suggestion from the shopper's own history, saying so.
+    mine = page.locator("#personal-list li")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".why")).to_contain_text("Because you scanned")
+    expect(page.locator("#personal .note")).to_be_visible()
     expect(page.locator("#product-map")).to_have_attribute(
         "href", f"/map?to={products[5].gtin[1:]}&lang=en"
     )
@@ -181,13 +205,16 @@ def test_keyboard_wedge_scan_then_done_ends_the_paired_session(
     kiosk.submit_text(products[6].display_gtin, "scanner")
     assert events[-1].type == "scan"
     assert events[-1].subject is None
+    expect(page.locator("#product-name")).to_have_text(products[6].name)
+    expect(page.locator("#personal")).to_be_hidden()  # the next shopper sees none of it
     page.close()
 
 
 def test_idle_timeout_clears_a_personal_session(
-    browser: Browser, kiosk_url: tuple[str, Kiosk, list[ScanEvent]], products: list[Product]
+    browser: Browser, kiosk_url: tuple[str, Kiosk, list[ScanEvent]], shelf: list[Product]
 ) -> None:
     url, kiosk, _ = kiosk_url
+    products = shelf
     page = _open(browser, url)
     kiosk.submit(Code("QR", f"instore:pair:{TOKEN}"), "camera")
     kiosk.submit_text(products[1].display_gtin, "scanner")
@@ -200,9 +227,10 @@ def test_idle_timeout_clears_a_personal_session(
 
 
 def test_keyboard_only_use_large_text_and_language_switch(
-    browser: Browser, kiosk_url: tuple[str, Kiosk, list[ScanEvent]], products: list[Product]
+    browser: Browser, kiosk_url: tuple[str, Kiosk, list[ScanEvent]], shelf: list[Product]
 ) -> None:
     url, kiosk, _ = kiosk_url
+    products = shelf
     page = _open(browser, url)
     kiosk.submit_text(products[2].display_gtin, "scanner")
     expect(page.locator("#product-name")).to_have_text(products[2].name)

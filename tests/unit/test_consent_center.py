@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ssl
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,14 @@ import orjson
 import pytest
 
 from hub.consent.system import ConsentSystem
+from hub.enrol import enrol_device
+from hub.storage import CheckedBatch, EventRow, SqliteEventStore
+from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.pairing import REDEEM_PATH, PairingAnswer, RedeemRequest, signed_redeem
 from protocol.purposes import Purpose
+from protocol.sealing import seal, x25519_public_from_text
+from protocol.signing import private_key_from_text
+from simulators.demo_shop import DemoShop, demo_shop
 from tests.consent_center_server import serve_consent_center
 
 
@@ -76,8 +85,26 @@ def test_everything_held_as_a_page_and_a_download_then_erase(
     assert again["consents"]["analytics"] is False
 
 
+def _code(client: httpx.Client) -> str:
+    return client.get("/s/pair").text.split('data-code="', 1)[1].split('"', 1)[0]
+
+
+def _kiosk(system: ConsentSystem, device: str = "kiosk-1") -> DeviceIdentity:
+    kind = DeviceKind.KIOSK if device.startswith("kiosk") else DeviceKind.GATEWAY
+    return DeviceIdentity.read(enrol_device(system.home, device, kind))
+
+
+def _redeem(
+    client: httpx.Client, who: DeviceIdentity, code: str, at: float | None = None
+) -> httpx.Response:
+    key = private_key_from_text(who.signing_key)
+    body, headers = signed_redeem(who.device, key, code, time.time() if at is None else at)
+    return client.post(REDEEM_PATH, content=body, headers=headers)
+
+
 def test_pairing_code_works_once_and_expires(center: tuple[httpx.Client, ConsentSystem]) -> None:
     client, system = center
+    kiosk = _kiosk(system)
     client.get("/s/")
     page = client.get("/s/pair").text
     code = page.split('data-code="', 1)[1].split('"', 1)[0]
@@ -85,16 +112,83 @@ def test_pairing_code_works_once_and_expires(center: tuple[httpx.Client, Consent
     assert "<svg" in page
     client.post("/s/age", data={"birth_year": "1990"})
     client.post("/s/consent/personal_recs", json={"on": True})
-    kiosk = client.post("/s/pair/redeem", json={"code": code})  # the kiosk read the QR
-    assert kiosk.status_code == 200
-    paired = kiosk.json()
-    assert paired["subject"].startswith("ps_")
-    assert paired["consents"]["personal_recs"] is not None
-    assert paired["consents"]["presence"] is None
-    assert client.post("/s/pair/redeem", json={"code": code}).status_code == 404  # once
-    late = client.get("/s/pair").text.split('data-code="', 1)[1].split('"', 1)[0]
+    answer = _redeem(client, kiosk, code)  # the kiosk read the QR
+    assert answer.status_code == 200
+    paired = PairingAnswer.from_bytes(answer.content)
+    assert paired.subject.startswith("ps_")
+    assert paired.consents["personal_recs"] is not None
+    assert paired.consents["presence"] is None
+    assert paired.history == []  # nothing scanned yet
+    assert _redeem(client, kiosk, code).status_code == 404  # once
+    late = _code(client)
     system.pairing._clock = lambda: 1e12
     assert system.pairing.redeem(late) is None
+
+
+def test_only_an_enrolled_kiosk_signing_now_can_redeem(
+    center: tuple[httpx.Client, ConsentSystem],
+) -> None:
+    client, system = center
+    kiosk, gateway = _kiosk(system), _kiosk(system, "gateway-1")
+    client.get("/s/")
+    code = _code(client)
+    assert client.post(REDEEM_PATH, json={"code": code}).status_code == 400  # who asks?
+    unsigned = RedeemRequest(code=code, device="kiosk-1", ts=time.time()).to_bytes()
+    assert client.post(REDEEM_PATH, content=unsigned).status_code == 401
+    assert _redeem(client, gateway, code).status_code == 401  # a gateway is no kiosk
+    forged = kiosk.model_copy(update={"signing_key": gateway.signing_key})
+    assert _redeem(client, forged, code).status_code == 401  # another device's key
+    assert _redeem(client, kiosk, code, at=time.time() - 600).status_code == 401  # stale
+    assert _redeem(client, kiosk, code).status_code == 200  # the code was not used up
+
+
+def test_the_answer_carries_history_only_with_personal_recs(
+    center: tuple[httpx.Client, ConsentSystem],
+) -> None:
+    client, system = center
+    kiosk = _kiosk(system)
+    cookie = client.get("/s/").cookies["instore_phone"]
+    client.post("/s/age", data={"birth_year": "1990"})
+    client.post("/s/consent/personal_recs", json={"on": True})
+    subject = system.registry.keys.pseudonym(cookie)
+    scanned = ["04000000000017", "04000000000024", "04000000000017", "04000000000031"]
+    _store_scans(system, kiosk, subject, scanned)
+    paired = PairingAnswer.from_bytes(_redeem(client, kiosk, _code(client)).content)
+    # Distinct, most recent last: the first 17 counts at its later scan.
+    assert paired.history == ["04000000000024", "04000000000017", "04000000000031"]
+    kinds = [r[0] for r in system.registry.db.execute("SELECT kind FROM audit_log")]
+    assert "pair.redeem" in kinds
+    client.post("/s/consent/personal_recs", json={"on": False})
+    assert PairingAnswer.from_bytes(_redeem(client, kiosk, _code(client)).content).history == []
+
+
+def _store_scans(
+    system: ConsentSystem, kiosk: DeviceIdentity, subject: str, gtins: list[str]
+) -> None:
+    """Scans the kiosk recorded while the shopper was paired, as ingest stores them."""
+    seal_key = x25519_public_from_text(kiosk.hub_seal_key)
+    record = system.registry.record_id(subject, Purpose.PERSONAL_RECS)
+    store = SqliteEventStore(system.home.db_path)
+    batch = CheckedBatch("kiosk-1", "0" * 32)
+    for seq, gtin in enumerate(gtins, start=1):
+        event_id, ts = str(uuid.uuid4()), time.time() - 100 + seq
+        sealed = seal(seal_key, event_id, subject, {"gtin": gtin, "known": True})
+        stored = system.protector(event_id, subject, ts, sealed)
+        batch.rows.append(
+            EventRow(
+                seq,
+                event_id,
+                ts,
+                "scan.personal",
+                "personal_recs",
+                subject,
+                record,
+                b"h" * 16,
+                stored,
+            )
+        )
+    store.commit_group([batch])
+    store.close()
 
 
 def test_notice_page_and_unknown_purpose(center: tuple[httpx.Client, ConsentSystem]) -> None:
@@ -104,3 +198,42 @@ def test_notice_page_and_unknown_purpose(center: tuple[httpx.Client, ConsentSyst
     assert client.post("/s/consent/face_recognition", json={"on": True}).status_code == 404
     client.cookies.clear()
     assert client.get("/s/me").status_code == 400  # no phone secret: nothing to show
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> DemoShop:
+    return demo_shop(tmp_path_factory.mktemp("shop"))
+
+
+def test_for_you_suggests_from_what_the_shopper_scanned_only_while_allowed(
+    tmp_path: Path, shop: DemoShop
+) -> None:
+    with (
+        serve_consent_center(tmp_path, suggest=shop.recommender) as (url, system, cert),
+        httpx.Client(base_url=url, verify=ssl.create_default_context(cafile=str(cert))) as client,
+    ):
+        cookie = client.get("/s/").cookies["instore_phone"]
+        subject = system.registry.keys.pseudonym(cookie)
+        off = client.get("/s/for-you").text
+        assert 'id="for-you-off"' in off
+        assert "Suggestions from what you scanned are off" in off
+        client.post("/s/age", data={"birth_year": "1990"})
+        client.post("/s/consent/personal_recs", json={"on": True})
+        assert 'id="for-you-empty"' in client.get("/s/for-you").text  # nothing scanned yet
+        shelf = [p for p in shop.products if p.stock > 0 and p.suggest]
+        _store_scans(system, _kiosk(system), subject, [p.gtin for p in shelf[:6]])
+        page = client.get("/s/for-you").text
+        items = page.split('id="for-you-list"', 1)[1].split("</ul>", 1)[0]
+        assert items.count("<li>") == 3  # the cap, at once: the shopper asked
+        assert items.count("Because you scanned") == 3
+        assert "the same for everyone" in page
+        assert shelf[5].name in page.split('id="for-you-based"', 1)[1]  # what they are from
+        client.post("/s/consent/personal_recs", json={"on": False})
+        assert 'id="for-you-off"' in client.get("/s/for-you").text  # at once
+
+
+def test_no_for_you_page_without_a_recommender(center: tuple[httpx.Client, ConsentSystem]) -> None:
+    client, _ = center
+    page = client.get("/s/").text
+    assert "/s/for-you" not in page
+    assert client.get("/s/for-you").status_code == 404

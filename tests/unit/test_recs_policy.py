@@ -22,7 +22,7 @@ from edge.recs.policy import (
     decide,
     plan,
 )
-from edge.recs.service import PURPOSE_OF, ProductTable, Recommender, Shopper, to_view
+from edge.recs.service import ProductTable, Recommender, Shopper
 from edge.recs.texts import LANGUAGES, Reason, language_of, why
 from protocol.purposes import Purpose
 from simulators.baskets import make_store, product_table, split_by_week
@@ -215,20 +215,17 @@ def test_why_in_every_language_names_the_anchor() -> None:
     assert why(Reason.TOGETHER, "x", "sv") == "Köps ofta tillsammans med x"
 
 
-def test_view_for_screens_carries_name_price_and_why_and_no_discount(
+def test_suggestions_carry_name_price_and_why_and_no_discount(
     store_and_model: tuple[ProductTable, Recommender],
 ) -> None:
     table, rec = store_and_model
     shopper = Shopper(ALL, _history(table, 8), language="nl")
     decision, _ = rec.at(T0, None, Moment.SCAN, shopper, scanned=20)
-    view = to_view(decision)
-    assert len(view["related"]) == len(decision.related) > 0
-    assert len(view["personal"]) == 1
-    for row in (*view["related"], *view["personal"]):
-        assert set(row) == {"kind", "sku", "name", "price_cents", "reason", "why", "anchor_sku"}
-    assert view["personal"][0]["why"].startswith("Omdat u eerder")  # type: ignore[union-attr]
-    assert PURPOSE_OF[Kind.RELATED] is None
-    assert PURPOSE_OF[Kind.PERSONAL] is Purpose.PERSONAL_RECS
+    assert decision.related
+    assert len(decision.personal) == 1
+    names = {f.name for f in dataclasses.fields(Suggestion)}
+    assert names == {"kind", "sku", "name", "price_cents", "reason", "why", "anchor_sku"}
+    assert decision.personal[0].why.startswith("Omdat u hier eerder")
 
 
 @settings(max_examples=200, deadline=None)
@@ -255,7 +252,7 @@ def test_plan_asks_only_what_consent_and_moment_allow(
     assert (Kind.RELATED in kinds) == (moment is Moment.SCAN and scanned is not None)
     if Kind.PERSONAL in kinds:
         assert Purpose.PERSONAL_RECS in consents
-        assert moment in (Moment.SCAN, Moment.CHECKOUT)
+        assert moment in (Moment.SCAN, Moment.CHECKOUT, Moment.ASKED)
     if Kind.PICKUP in kinds:
         assert Purpose.PICKUP_OFFERS in consents
         assert moment is Moment.PICKUP
@@ -265,3 +262,20 @@ def test_plan_asks_only_what_consent_and_moment_allow(
         if q.kind is not Kind.RELATED:
             assert set(shown) <= set(q.exclude)
             assert set(q.context) <= set(history) | set(order)
+
+
+def test_asked_shows_up_to_the_cap_at_once_and_nothing_without_consent(
+    store_and_model: tuple[ProductTable, Recommender],
+) -> None:
+    # The phone's "For you" page: the shopper asked, so up to the cap at once, no more.
+    table, rec = store_and_model
+    history = _history(table, 8)
+    mine = Shopper(frozenset({Purpose.PERSONAL_RECS}), history)
+    decision, visit = rec.at(T0, None, Moment.ASKED, mine)
+    assert len(decision.personal) == PERSONAL_CAP
+    assert decision.related == ()
+    assert not {s.sku for s in decision.personal} & {table.product(i).sku for i in history}
+    again, _ = rec.at(T0 + 1, visit, Moment.ASKED, mine)
+    assert again.personal == ()  # the cap holds for the rest of the visit
+    refused, _ = rec.at(T0, None, Moment.ASKED, Shopper(frozenset(), history))
+    assert refused.personal == ()

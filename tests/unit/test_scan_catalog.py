@@ -81,3 +81,23 @@ def test_json_array_feed_and_demo_catalog_is_deterministic() -> None:
     pen = catalog.get("4006381333931")
     assert pen is not None
     assert pen.allergens == ("milk",)
+
+
+def test_feeds_mark_items_never_suggested_and_every_change_moves_the_revision() -> None:
+    catalog = Catalog()
+    start = catalog.revision
+    feed = (
+        '[{"gtin": "4006381333931", "name": "Red wine", "price": 5, "suggest": "no"},'
+        ' {"gtin": "036000291452", "name": "Cola", "price": 1}]'
+    )
+    import_full(catalog, feed, "json")
+    wine, cola = catalog.get("4006381333931"), catalog.get("036000291452")
+    assert wine is not None
+    assert cola is not None
+    assert (wine.suggest, cola.suggest) == (False, True)
+    assert catalog.revision > start
+    seen = catalog.revision
+    report = apply_delta(catalog, '{"gtin": "036000291452", "suggest": "maybe"}', "json")
+    assert [e.field for e in report.errors] == ["suggest"]
+    apply_delta(catalog, '{"gtin": "036000291452", "stock": 3}', "json")
+    assert catalog.revision > seen

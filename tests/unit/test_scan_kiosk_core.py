@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from edge.kiosk.i18n import LANGUAGES, STRINGS, pick_language
+import pytest
+
+from edge.kiosk.i18n import LANGUAGES, STRINGS, pick_language, strings_for
 from edge.kiosk.kiosk import Kiosk, ScanEvent
 from edge.kiosk.session import Pairing
 from edge.scan.catalog import Catalog, Product
 from edge.scan.symbols import Code
 from protocol.purposes import Purpose
+from simulators.demo_shop import DemoShop, demo_shop
 
 TOKEN = "t" * 22
 COLA = Product("00036000291452", "Cola", 199)
@@ -64,6 +67,60 @@ def test_pairing_without_a_scan_purpose_stays_anonymous_and_bad_tokens_fail() ->
 def test_every_language_has_every_string() -> None:
     for language in LANGUAGES:
         assert STRINGS[language].keys() == STRINGS["en"].keys()
+        whys = {k: v for k, v in strings_for(language).items() if k.startswith("why_")}
+        assert set(whys) == {"why_together", "why_history", "why_pickup", "why_popular"}
+        assert all("{anchor}" in v for k, v in whys.items() if k != "why_popular")
     assert pick_language("sv", "de") == "sv"
     assert pick_language(None, "nl-NL,nl;q=0.9,en;q=0.5") == "nl"
     assert pick_language("xx", "ja") == "en"
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> DemoShop:
+    return demo_shop(tmp_path_factory.mktemp("shop"))
+
+
+def _personal_kiosk(shop: DemoShop, purposes: set[Purpose], history: list[str]) -> Kiosk:
+    pairing = Pairing("p-1", frozenset(purposes), "c-1", tuple(history))
+    return Kiosk(
+        shop.catalog,
+        pairing=lambda token: pairing if token == TOKEN else None,
+        suggest=shop.recommender,
+        clock=lambda: 1_800_000_000.0,
+    )
+
+
+def _on_shelf(shop: DemoShop) -> list[Product]:
+    return [p for p in shop.products if p.stock > 0 and p.suggest]
+
+
+def test_a_paired_shopper_who_opted_in_gets_one_suggestion_a_scan_three_a_visit(
+    shop: DemoShop,
+) -> None:
+    shelf = _on_shelf(shop)
+    kiosk = _personal_kiosk(shop, {Purpose.PERSONAL_RECS}, [p.gtin for p in shelf[40:48]])
+    anonymous = kiosk.submit_text(shelf[0].display_gtin, "scanner")["product"]
+    assert anonymous["related"]
+    assert anonymous["personal"] == []
+    kiosk.submit(Code("QR", f"instore:pair:{TOKEN}"), "camera")
+    personal = [
+        kiosk.submit_text(p.display_gtin, "scanner")["product"]["personal"] for p in shelf[:5]
+    ]
+    assert [len(p) for p in personal] == [1, 1, 1, 0, 0]  # one a scan, three a visit
+    offered = [p[0] for p in personal[:3]]
+    assert len({s["gtin"] for s in offered}) == 3  # never the same twice
+    assert all(s["reason"] == "history" and s["anchor"] for s in offered)
+    for s in offered:  # the one shelf price, as the catalog says
+        assert s["price_cents"] == shop.catalog.get(s["gtin"]).price_cents  # type: ignore[union-attr]
+    kiosk.done()
+    kiosk.submit(Code("QR", f"instore:pair:{TOKEN}"), "camera")  # a new visit
+    assert len(kiosk.submit_text(shelf[6].display_gtin, "scanner")["product"]["personal"]) == 1
+
+
+def test_history_is_not_used_without_personal_recs(shop: DemoShop) -> None:
+    shelf = _on_shelf(shop)
+    kiosk = _personal_kiosk(shop, {Purpose.ANALYTICS}, [p.gtin for p in shelf[40:48]])
+    kiosk.submit(Code("QR", f"instore:pair:{TOKEN}"), "camera")
+    card = kiosk.submit_text(shelf[1].display_gtin, "scanner")["product"]
+    assert card["related"]
+    assert card["personal"] == []

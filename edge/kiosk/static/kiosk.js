@@ -40,16 +40,33 @@
     const map = $("product-map");
     map.hidden = !p.map;
     if (p.map) map.href = p.map + "&lang=" + encodeURIComponent(lang);
-    const list = $("related-list");
-    list.replaceChildren();
-    for (const r of p.related) {
-      const li = document.createElement("li");
-      li.textContent = r.name + " — " + money(r.price_cents, r.currency);
-      list.appendChild(li);
-    }
-    $("related").hidden = p.related.length === 0;
+    suggestions("related", p.related);
+    suggestions("personal", p.personal || []);
     show("product");
     announce(t("scanned") + ": " + p.name + ", " + money(p.price_cents, p.currency));
+  }
+
+  // Each suggestion: its name, the one price, and why it is shown, in the page's language.
+  function why(s) {
+    const text = s.anchor ? t("why_" + s.reason) : t("why_popular");
+    return text.replace("{anchor}", s.anchor || "");
+  }
+
+  function suggestions(id, items) {
+    const list = $(id + "-list");
+    list.replaceChildren();
+    for (const s of items) {
+      const li = document.createElement("li");
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = s.name + " — " + money(s.price_cents, s.currency);
+      const reason = document.createElement("span");
+      reason.className = "why";
+      reason.textContent = why(s);
+      li.append(name, reason);
+      list.appendChild(li);
+    }
+    $(id).hidden = items.length === 0;
   }
 
   function message(key) {
@@ -61,7 +78,7 @@
   function render(update) {
     current = update;
     switch (update.view) {
-      case "product": renderProduct(update.product); break;
+      case "product": $("paired").hidden = !update.paired; renderProduct(update.product); break;
       case "unknown": show("unknown"); announce(t("unknown_title")); break;
       case "paired": $("paired").hidden = false; message("paired"); break;
       case "pair_failed": message("pair_failed"); break;
