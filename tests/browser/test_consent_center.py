@@ -8,22 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hub.consent.system import ConsentSystem
+from hub.enrol import enrol_device
+from protocol.enrolment import DeviceIdentity, DeviceKind
+from simulators.demo_shop import demo_shop
+from tests.browser.screenshots import SCREENSHOTS
 from tests.consent_center_server import serve_consent_center
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed")
+from tests.unit.test_consent_center import _store_scans
 
 
 @pytest.fixture
@@ -33,18 +26,16 @@ def served(tmp_path: Path) -> Iterator[tuple[str, ConsentSystem]]:
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            is_mobile=True,
-            has_touch=True,
-            ignore_https_errors=True,
-            locale="fi-FI",
-        )
-        yield context.new_page()
-        browser.close()
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        ignore_https_errors=True,
+        locale="fi-FI",
+    )
+    yield context.new_page()
+    context.close()
 
 
 def _subject(page: Page, system: ConsentSystem) -> str:
@@ -93,3 +84,27 @@ def test_everything_held_and_erase(served: tuple[str, ConsentSystem], page: Page
     page.locator("#erased").wait_for()
     assert "key was destroyed" in page.locator("#erased").inner_text()
     assert not system.check(subject, "analytics")
+
+
+def test_for_you_on_a_phone_switches_on_and_shows_why(
+    tmp_path: Path, page: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    shop = demo_shop(tmp_path_factory.mktemp("shop"))
+    with serve_consent_center(tmp_path, suggest=shop.recommender) as (base, system, _):
+        page.goto(f"{base}/s/?lang=en")
+        page.fill("input[name=birth_year]", "1980")
+        page.click("#age-form button")
+        page.get_by_role("link", name="For you").click()
+        expect(page.locator("#for-you-off")).to_contain_text("Suggestions from what you scanned")
+        page.get_by_role("link", name="Go to your choices").click()
+        page.locator("input[data-purpose=personal_recs]").check()
+        page.locator("#purpose-personal_recs .state").filter(has_text="On").wait_for()
+        kiosk = DeviceIdentity.read(enrol_device(system.home, "kiosk-1", DeviceKind.KIOSK))
+        shelf = [p.gtin for p in shop.products if p.stock > 0 and p.suggest][:5]
+        _store_scans(system, kiosk, _subject(page, system), shelf)
+        page.goto(f"{base}/s/for-you")
+        items = page.locator("#for-you-list li")
+        expect(items).to_have_count(3)
+        expect(items.first.locator(".why")).to_contain_text("Because you scanned")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(SCREENSHOTS / "phone-for-you.png"), full_page=True)

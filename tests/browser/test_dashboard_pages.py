@@ -18,9 +18,8 @@ from typing import Final
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from edge.maps.png import CHROMIUM, CHROMIUM_ARGS
 from hub.dashboard.auth import Role
 from hub.dashboard.users_cli import add_users
 from simulators.bench.dashboard import prefill
@@ -85,14 +84,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
                 proc.kill()
                 proc.wait()
         store.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        yield chromium
-        chromium.close()
 
 
 def login(browser: Browser, hub: Hub, name: str, *, mobile: bool = False) -> Page:

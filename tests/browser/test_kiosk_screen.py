@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from edge.kiosk.kiosk import Kiosk, ScanEvent
 from edge.kiosk.session import Pairing
@@ -28,9 +28,6 @@ from simulators.catalog import demo_catalog
 from simulators.demo_shop import DemoShop, demo_shop
 from tests.browser.screenshots import SCREENSHOTS
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 TOKEN = "pairTokenForTheTest_0123"
 
 
@@ -63,14 +60,6 @@ def serve(app: FastAPI) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def products() -> list[Product]:
     return demo_catalog(7, size=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

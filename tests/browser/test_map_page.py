@@ -12,10 +12,9 @@ from urllib.parse import urlencode
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from edge.maps.load import open_map
-from edge.maps.png import CHROMIUM, CHROMIUM_ARGS
 from edge.maps.web import map_router
 from simulators.venue import DemoVenue, demo_gtins, write_demo_venue
 from tests.browser.screenshots import SCREENSHOTS
@@ -52,14 +51,6 @@ def base_url(demo: DemoVenue) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        yield chromium
-        chromium.close()
 
 
 def test_kiosk_map_shows_route_to_a_product(
