@@ -186,7 +186,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace) -> int:
     if args.simulated is not None:
-        from simulators.ble_world import simulated_feed  # noqa: PLC0415  (development only)
+        from simulators.ble_scanner import simulated_feed  # noqa: PLC0415  (development only)
 
         settings, gateway, roster, scanner = simulated_feed(
             args.simulated, args.gateway, args.seconds

@@ -28,9 +28,9 @@ from edge.presence.replay import evaluate
 from edge.presence.roster import RosterFilter
 from edge.presence.trace import read_all
 from protocol.ble_token import token_for
+from simulators.ble_scanner import advert_mix
 from simulators.ble_world import (
     RadioModel,
-    advert_mix,
     make_phones,
     open_plan_store,
     simulate,

@@ -19,11 +19,9 @@ from edge.presence.frames import IBeacon
 from edge.presence.live import GatewayPresence
 from edge.presence.trace import TraceReader, TraceWriter
 from protocol.models import Roster
+from simulators.ble_scanner import SimulatedBleScanner, Timed, gateway_stream
 from simulators.ble_world import (
     RadioModel,
-    SimulatedBleScanner,
-    Timed,
-    gateway_stream,
     make_phones,
     open_plan_store,
     simulate,

@@ -21,11 +21,9 @@ from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.models import Roster, RosterEntry, Sightings, decode_event
 from protocol.sealing import open_sealed, x25519_public_to_text
 from protocol.signing import new_signing_key, private_key_to_text
+from simulators.ble_scanner import SimulatedBleScanner, Timed, gateway_stream
 from simulators.ble_world import (
     RadioModel,
-    SimulatedBleScanner,
-    Timed,
-    gateway_stream,
     make_phones,
     open_plan_store,
     simulate,
