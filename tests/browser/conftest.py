@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, sync_playwright
 from edge.maps.png import CHROMIUM, CHROMIUM_ARGS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop while open
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make browser-deps` installs Debian's chromium")
