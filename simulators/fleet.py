@@ -110,6 +110,9 @@ class SimStore:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=os.environ | {"PYTHONUNBUFFERED": "1"},
+                # Ctrl-C in the terminal reaches only us; we stop the parts in order
+                # (SIGTERM), rather than each part catching the terminal's SIGINT too.
+                start_new_session=True,
             )
 
     def start_hub(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import signal
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -47,6 +48,9 @@ class FrameResult:
 
 
 def _serve(conn: Connection, decoder_name: str) -> None:  # pragma: no cover - child process
+    # Ctrl-C reaches the whole process group; the parent ends this worker (it closes the
+    # pipe), so the worker must not die first under the camera loop's feet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     decoder = make_decoder(decoder_name)
     conn.send("ready")
     while True:
