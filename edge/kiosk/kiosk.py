@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, KioskSession, Pairing, PairingResolver
+from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, KioskSession, PairingResolver
 from edge.recs.catalog_recs import Asker
 from edge.recs.policy import Decision, Moment, Suggestion, Visit
 from edge.scan.catalog import Catalog, Product
@@ -116,7 +116,6 @@ class Kiosk:
         self._pages: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = []
         self._sequence = 0
         self._current: dict[str, Any] | None = None
-        self._visit: Visit | None = None  # what this session was offered (the cap, no repeats)
 
     # -- inputs -------------------------------------------------------------------------
     def submit_text(self, text: str, source: str, arrived: float | None = None) -> dict[str, Any]:
@@ -144,7 +143,6 @@ class Kiosk:
         """The shopper pressed "done": end the session and clear the screen."""
         with self._lock:
             self.session.end()
-            self._visit = None
         update = {"view": "ended"}
         self._push(update)
         return update
@@ -153,8 +151,6 @@ class Kiosk:
         """Call every second or so: ends an idle session and clears the screen."""
         with self._lock:
             ended = self.session.expire(self.clock())
-            if ended:
-                self._visit = None
         if ended:
             self._push({"view": "idle"})
         return ended
@@ -165,7 +161,6 @@ class Kiosk:
         if pairing is None:
             return {"view": "pair_failed"}
         self.session.pair(pairing, now)
-        self._visit = None  # a new shopper: a new visit
         return {"view": "paired"}
 
     def _scan(self, code: Code, source: str, now: float) -> dict[str, Any]:
@@ -176,9 +171,11 @@ class Kiosk:
             return {"view": "unknown", "code": code.text if key else ""}
         decision = Decision((), ())
         if self.suggest is not None:
-            asker = _asker(self.session.pairing)
-            decision, self._visit = self.suggest.at(
-                now, self._visit, Moment.SCAN, asker, scanned=product.gtin
+            pairing = self.session.pairing
+            # The recommender reads the history only under personal_recs (policy.plan).
+            asker = Asker(pairing.purposes, pairing.history) if pairing else Asker()
+            decision, self.session.visit = self.suggest.at(
+                now, self.session.visit, Moment.SCAN, asker, scanned=product.gtin
             )
         return {
             "view": "product",
@@ -224,14 +221,6 @@ class Kiosk:
                 loop.call_soon_threadsafe(_offer, page, update)
             except RuntimeError:  # that page's event loop has closed: it is gone
                 self.unsubscribe(page)
-
-
-def _asker(pairing: Pairing | None) -> Asker:
-    """Anonymous unless a shopper has paired; their history only under personal_recs."""
-    if pairing is None:
-        return Asker()
-    history = pairing.history if Purpose.PERSONAL_RECS in pairing.purposes else ()
-    return Asker(consents=pairing.purposes, history=history)
 
 
 def _offer(page: asyncio.Queue[dict[str, Any]], update: dict[str, Any]) -> None:

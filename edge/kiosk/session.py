@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from edge.recs.policy import Visit
 from protocol.purposes import Purpose
 
 # 90 s: long enough to read a product card and scan the next item, short enough that the
@@ -46,12 +47,15 @@ class KioskSession:
     def __init__(self, idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S) -> None:
         self.idle_timeout_s = idle_timeout_s
         self.pairing: Pairing | None = None
+        # What this shopper was offered so far (the per-visit cap, no repeats).
+        self.visit: Visit | None = None
         self._last_activity = 0.0
         self._active = False
 
     def pair(self, pairing: Pairing, now: float) -> None:
-        """Make the session personal for ``pairing``."""
+        """Make the session personal for ``pairing``: a new shopper, a new visit."""
         self.pairing = pairing
+        self.visit = None
         self.touch(now)
 
     def touch(self, now: float) -> None:
@@ -63,6 +67,7 @@ class KioskSession:
         """End the session ("done"); True if there was anything to end."""
         had = self._active or self.pairing is not None
         self.pairing = None
+        self.visit = None
         self._active = False
         return had
 
