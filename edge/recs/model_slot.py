@@ -108,8 +108,8 @@ class SwappableModel:
 def open_recommender(settings: RecsSettings) -> SwappableModel:
     """The newest model pushed from the hub (it survives a restart), else the one named
     in the config; ready to serve and to be swapped."""
-    pushed = sorted(settings.models_dir.glob("recs-*.onnx"), key=lambda p: p.stat().st_mtime)
-    path = pushed[-1] if pushed else settings.model_path
+    pushed = _pushed_newest_first(settings.models_dir)
+    path = pushed[0] if pushed else settings.model_path
     return SwappableModel(
         load_model_file(
             path,
@@ -154,10 +154,11 @@ class ModelInstaller:
         return f"model {self.install(push.content(), push.sha256)} in service"
 
     def _prune(self, keep: Path) -> None:
-        files = sorted(
-            self._settings.models_dir.glob("recs-*.onnx"),
-            key=lambda p: p.stat().st_mtime,
-            reverse=True,
-        )
+        files = _pushed_newest_first(self._settings.models_dir)
         for old in [f for f in files if f != keep][KEEP_FILES - 1 :]:
             old.unlink(missing_ok=True)
+
+
+def _pushed_newest_first(models_dir: Path) -> list[Path]:
+    """The models pushed from the hub that are kept, the newest first."""
+    return sorted(models_dir.glob("recs-*.onnx"), key=lambda p: p.stat().st_mtime, reverse=True)

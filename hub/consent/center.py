@@ -187,7 +187,7 @@ def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
         subject = known(instore_phone)
         lang = pick_language(instore_lang, None)
         allowed = system.check(subject, Purpose.PERSONAL_RECS)
-        history = system.history.scanned(subject) if allowed else ()
+        history = system.history.scanned(subject)  # empty unless personal_recs is on
         shown: list[dict[str, str]] = []
         if history:
             asker = Asker(frozenset({Purpose.PERSONAL_RECS}), history, language=lang)
