@@ -28,7 +28,6 @@ from simulators.kiosk_screen import serve_kiosk
 
 TICK_S: Final = 0.01  # generator resolution: 100 ticks a second
 BENCH_BODY: Final = "x" * 180  # data of ~200 bytes, the fixed body the ingest bench asks for
-DRAIN_POLL_S: Final = 0.005  # how closely the drained time is known
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -120,12 +119,6 @@ class Generator:
             self.produced += len(accepted)
 
 
-def drained_path(record: Path) -> Path:
-    """Where a device run with ``--exit-when-drained`` writes the unix time at which the
-    hub had acknowledged every event (its outbox deleted the last of them)."""
-    return record.with_name(record.name + ".drained")
-
-
 def acks_path(record: Path) -> Path:
     """Where a device run with ``--record`` writes a line ``UNIX_TIME THROUGH_SEQ`` each
     time its outbox deleted events the hub had acknowledged."""
@@ -179,9 +172,7 @@ def _device(args: argparse.Namespace) -> int:
     try:
         Generator(agent, args, record).run(stop)
         while args.exit_when_drained and not stop.is_set() and agent.outbox.depth > 0:
-            stop.wait(DRAIN_POLL_S)
-        if args.exit_when_drained and args.record and agent.outbox.depth == 0:
-            drained_path(args.record).write_text(f"{time.time():.6f}\n")
+            stop.wait(0.05)
         while not args.exit_when_drained and not stop.is_set():
             stop.wait(0.5)
     finally:

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from protocol.console import say
 from simulators.bench.delivery import count_delivery
-from simulators.device import acks_path, drained_path
+from simulators.device import acks_path
 from simulators.errors import SimError
 from simulators.fleet import SimStore
 
@@ -110,10 +110,24 @@ def _throughput(store: SimStore, events: int) -> tuple[float, int, int]:
     # From the first event's creation (its UUIDv7 time) to the moment the last outbox
     # deleted its last acknowledged event: start-up and shut-down are not ingest.
     first_ms = min(int(_head(r).replace("-", ""), 16) for r in records)
-    end = max(float(drained_path(r).read_text()) for r in records)
+    end = max(_drained_at(r, per_device) for r in records)
     elapsed = end - first_ms / 1000
     delivery = count_delivery(records, store.home.db_path, "bench")
     return per_device * DEVICES / elapsed, delivery.lost, delivery.duplicated
+
+
+def _acks(record: Path) -> list[tuple[int, float]]:
+    """``(through_seq, unix time)`` of every delete of acknowledged events, in order."""
+    lines = acks_path(record).read_text().splitlines()
+    return sorted((int(through), float(t)) for t, through in (line.split() for line in lines))
+
+
+def _drained_at(record: Path, events: int) -> float:
+    """When the outbox deleted the last of its ``events`` (seqs 1..events)."""
+    acks = _acks(record)
+    if not acks or acks[-1][0] < events:
+        raise SimError(f"{record.name}: the hub did not acknowledge all {events} events")
+    return acks[-1][1]
 
 
 def _settle(db_path: Path, timeout_s: float = 60.0) -> None:
@@ -159,10 +173,7 @@ def _latency(store: SimStore) -> float:
         ).fetchall()
     # End to end: from the event's creation (before its outbox commit) to the moment the
     # edge deleted it from the outbox, the hub having committed and acknowledged it.
-    acks = sorted(
-        (int(through), float(t))
-        for t, through in (line.split() for line in acks_path(record).read_text().splitlines())
-    )
+    acks = _acks(record)
     if not created or not acks:
         raise SimError("no events reached the hub in the latency phase")
     lat: list[float] = []
