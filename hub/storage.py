@@ -9,6 +9,7 @@ protocol is what a PostgreSQL backend for the central tier implements later.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 import time
@@ -20,6 +21,8 @@ from typing import Final, NamedTuple, Protocol
 from hub.errors import StorageError
 from hub.migrations import migrate
 from protocol.purposes import PURGED
+
+log = logging.getLogger(__name__)
 
 StreamKey = tuple[str, str]  # (device, stream)
 
@@ -370,7 +373,6 @@ class WalCheckpointer:
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
-        self.failures = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -384,8 +386,8 @@ class WalCheckpointer:
         while not self._stop.wait(self._interval_s):
             try:
                 self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:  # busy or I/O: the next pass copies what this one did not
-                self.failures += 1
+            except sqlite3.Error as exc:  # the next pass copies what this one did not
+                log.warning("WAL checkpoint failed, retrying in %.2f s: %s", self._interval_s, exc)
 
 
 def _advance(state: _Stream) -> None:
