@@ -21,6 +21,7 @@ import httpx
 from edge.ports import Frame
 from edge.scan.catalog import Product
 from edge.scan.symbols import Code
+from hub.consent.pairing import code_on_page
 from simulators.camera import FrameSpec, random_spec, render
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,7 @@ class DemoPhone:
         except httpx.HTTPError as exc:
             log.warning("demo phone: the hub did not answer: %s", exc)
             return None
-        if 'data-code="' not in page:
-            return None
-        return page.split('data-code="', 1)[1].split('"', 1)[0]
+        return code_on_page(page)
 
     def close(self) -> None:
         self._http.close()

@@ -37,6 +37,7 @@ from edge.outbox import Draft
 from edge.presence.roster import RosterFilter
 from edge.uplink import UplinkSettings
 from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
+from hub.consent.pairing import code_on_page
 from hub.enrol import enrol_device
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
@@ -213,7 +214,9 @@ class AuditStore:
     def opt_in(self, shopper: Shopper, purposes: list[Purpose], birth_year: int = 1985) -> None:
         self.http.post("/s/age", data={"birth_year": str(birth_year)}, headers=shopper.cookie)
         page = self.http.get("/s/pair", headers=shopper.cookie).text
-        code = page.split('data-code="', 1)[1].split('"', 1)[0]
+        code = code_on_page(page)
+        if code is None:
+            raise SimError("the pairing page shows no code")
         # A kiosk reads the QR code and asks the hub whose it is, signed with its key.
         kiosk = self.devices["kiosk-1"].agent.identity
         body, headers = signed_redeem(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,10 @@ from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
 from hub.settings import HubHome, HubSettings
-from hub.storage import SqliteEventStore
+from hub.storage import CheckedBatch, EventRow, SqliteEventStore
+from protocol.enrolment import DeviceIdentity
+from protocol.purposes import Purpose
+from protocol.sealing import seal, x25519_public_from_text
 
 
 @contextlib.contextmanager
@@ -54,3 +59,32 @@ def serve_consent_center(
         server.should_exit = True
         thread.join(10)
         system.close()
+
+
+def store_personal_scans(
+    system: ConsentSystem, kiosk: DeviceIdentity, subject: str, gtins: list[str]
+) -> None:
+    """Scans the kiosk recorded while the shopper was paired, as ingest stores them."""
+    seal_key = x25519_public_from_text(kiosk.hub_seal_key)
+    record = system.registry.record_id(subject, Purpose.PERSONAL_RECS)
+    store = SqliteEventStore(system.home.db_path)
+    batch = CheckedBatch("kiosk-1", "0" * 32)
+    for seq, gtin in enumerate(gtins, start=1):
+        event_id, ts = str(uuid.uuid4()), time.time() - 100 + seq
+        sealed = seal(seal_key, event_id, subject, {"gtin": gtin, "known": True})
+        stored = system.protector(event_id, subject, ts, sealed)
+        batch.rows.append(
+            EventRow(
+                seq,
+                event_id,
+                ts,
+                "scan.personal",
+                "personal_recs",
+                subject,
+                record,
+                b"h" * 16,
+                stored,
+            )
+        )
+    store.commit_group([batch])
+    store.close()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Final
 
 PREFIX: Final = "instore:pair:"
+_ON_PAGE: Final = 'data-code="'  # how pair.html carries the code beside its QR image
 TOKEN_BYTES: Final = 16  # 128 bits: unguessable within a two-minute life
 
 
@@ -37,3 +38,10 @@ class PairingCodes:
         if found is None or found[1] <= self._clock():
             return None
         return found[0]
+
+
+def code_on_page(html: str) -> str | None:
+    """The pairing code a phone's pairing page (``/s/pair``) shows, or None."""
+    if _ON_PAGE not in html:
+        return None
+    return html.split(_ON_PAGE, 1)[1].split('"', 1)[0]

@@ -15,8 +15,7 @@ from hub.enrol import enrol_device
 from protocol.enrolment import DeviceIdentity, DeviceKind
 from simulators.demo_shop import demo_shop
 from tests.browser.screenshots import SCREENSHOTS
-from tests.consent_center_server import serve_consent_center
-from tests.unit.test_consent_center import _store_scans
+from tests.consent_center_server import serve_consent_center, store_personal_scans
 
 
 @pytest.fixture
@@ -101,7 +100,7 @@ def test_for_you_on_a_phone_switches_on_and_shows_why(
         page.locator("#purpose-personal_recs .state").filter(has_text="On").wait_for()
         kiosk = DeviceIdentity.read(enrol_device(system.home, "kiosk-1", DeviceKind.KIOSK))
         shelf = [p.gtin for p in shop.products if p.stock > 0 and p.suggest][:5]
-        _store_scans(system, kiosk, _subject(page, system), shelf)
+        store_personal_scans(system, kiosk, _subject(page, system), shelf)
         page.goto(f"{base}/s/for-you")
         items = page.locator("#for-you-list li")
         expect(items).to_have_count(3)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ssl
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,16 +11,15 @@ import httpx
 import orjson
 import pytest
 
+from hub.consent.pairing import code_on_page
 from hub.consent.system import ConsentSystem
 from hub.enrol import enrol_device
-from hub.storage import CheckedBatch, EventRow, SqliteEventStore
 from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.pairing import REDEEM_PATH, PairingAnswer, RedeemRequest, signed_redeem
 from protocol.purposes import Purpose
-from protocol.sealing import seal, x25519_public_from_text
 from protocol.signing import private_key_from_text
 from simulators.demo_shop import DemoShop, demo_shop
-from tests.consent_center_server import serve_consent_center
+from tests.consent_center_server import serve_consent_center, store_personal_scans
 
 
 @pytest.fixture
@@ -86,7 +84,7 @@ def test_everything_held_as_a_page_and_a_download_then_erase(
 
 
 def _code(client: httpx.Client) -> str:
-    return client.get("/s/pair").text.split('data-code="', 1)[1].split('"', 1)[0]
+    return code_on_page(client.get("/s/pair").text) or ""
 
 
 def _kiosk(system: ConsentSystem, device: str = "kiosk-1") -> DeviceIdentity:
@@ -107,8 +105,10 @@ def test_pairing_code_works_once_and_expires(center: tuple[httpx.Client, Consent
     kiosk = _kiosk(system)
     client.get("/s/")
     page = client.get("/s/pair").text
-    code = page.split('data-code="', 1)[1].split('"', 1)[0]
+    code = code_on_page(page)
+    assert code is not None
     assert code.startswith("instore:pair:")
+    assert code_on_page("<p>an error page</p>") is None
     assert "<svg" in page
     client.post("/s/age", data={"birth_year": "1990"})
     client.post("/s/consent/personal_recs", json={"on": True})
@@ -152,7 +152,7 @@ def test_the_answer_carries_history_only_with_personal_recs(
     client.post("/s/consent/personal_recs", json={"on": True})
     subject = system.registry.keys.pseudonym(cookie)
     scanned = ["04000000000017", "04000000000024", "04000000000017", "04000000000031"]
-    _store_scans(system, kiosk, subject, scanned)
+    store_personal_scans(system, kiosk, subject, scanned)
     paired = PairingAnswer.from_bytes(_redeem(client, kiosk, _code(client)).content)
     # Distinct, most recent last: the first 17 counts at its later scan.
     assert paired.history == ["04000000000024", "04000000000017", "04000000000031"]
@@ -160,35 +160,6 @@ def test_the_answer_carries_history_only_with_personal_recs(
     assert "pair.redeem" in kinds
     client.post("/s/consent/personal_recs", json={"on": False})
     assert PairingAnswer.from_bytes(_redeem(client, kiosk, _code(client)).content).history == []
-
-
-def _store_scans(
-    system: ConsentSystem, kiosk: DeviceIdentity, subject: str, gtins: list[str]
-) -> None:
-    """Scans the kiosk recorded while the shopper was paired, as ingest stores them."""
-    seal_key = x25519_public_from_text(kiosk.hub_seal_key)
-    record = system.registry.record_id(subject, Purpose.PERSONAL_RECS)
-    store = SqliteEventStore(system.home.db_path)
-    batch = CheckedBatch("kiosk-1", "0" * 32)
-    for seq, gtin in enumerate(gtins, start=1):
-        event_id, ts = str(uuid.uuid4()), time.time() - 100 + seq
-        sealed = seal(seal_key, event_id, subject, {"gtin": gtin, "known": True})
-        stored = system.protector(event_id, subject, ts, sealed)
-        batch.rows.append(
-            EventRow(
-                seq,
-                event_id,
-                ts,
-                "scan.personal",
-                "personal_recs",
-                subject,
-                record,
-                b"h" * 16,
-                stored,
-            )
-        )
-    store.commit_group([batch])
-    store.close()
 
 
 def test_notice_page_and_unknown_purpose(center: tuple[httpx.Client, ConsentSystem]) -> None:
@@ -221,7 +192,7 @@ def test_for_you_suggests_from_what_the_shopper_scanned_only_while_allowed(
         client.post("/s/consent/personal_recs", json={"on": True})
         assert 'id="for-you-empty"' in client.get("/s/for-you").text  # nothing scanned yet
         shelf = [p for p in shop.products if p.stock > 0 and p.suggest]
-        _store_scans(system, _kiosk(system), subject, [p.gtin for p in shelf[:6]])
+        store_personal_scans(system, _kiosk(system), subject, [p.gtin for p in shelf[:6]])
         page = client.get("/s/for-you").text
         items = page.split('id="for-you-list"', 1)[1].split("</ul>", 1)[0]
         assert items.count("<li>") == 3  # the cap, at once: the shopper asked

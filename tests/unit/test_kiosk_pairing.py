@@ -15,8 +15,7 @@ from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.purposes import Purpose
 from simulators.demo_shop import DemoShop, demo_shop
 from simulators.demo_visits import FPS, DemoPhone, VisitsCamera
-from tests.consent_center_server import serve_consent_center
-from tests.unit.test_consent_center import _store_scans
+from tests.consent_center_server import serve_consent_center, store_personal_scans
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,7 @@ def test_a_kiosk_pairs_a_phone_and_learns_its_history(tmp_path: Path) -> None:
         assert pairing.consent == system.registry.record_id(pairing.subject, "personal_recs")
         assert pairing.history == ()
         assert HubPairing(url, kiosk, str(cert))(code) is None  # a code works once
-        _store_scans(system, kiosk, pairing.subject, ["04000000000017", "04000000000024"])
+        store_personal_scans(system, kiosk, pairing.subject, ["04000000000017", "04000000000024"])
         again = HubPairing(url, kiosk, str(cert))(phone.pairing_code() or "")
         assert again is not None
         assert again.history == ("04000000000017", "04000000000024")
