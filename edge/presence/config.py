@@ -69,6 +69,9 @@ class EngineSettings(BaseModel):
         default=1.0, gt=0.0, le=4.0
     )  # how fast the margin grows with dwelling
     min_dwell_s: float = Field(default=0.0, ge=0.0, le=30.0)  # a new zone must lead this long
+    # hindsight: the zone of each moment is named once this much later is heard (a
+    # fixed-lag smoother); events carry the time they describe, emitted this much later
+    decision_lag_s: float = Field(default=3.0, ge=0.0, le=10.0)
     lost_after_s: float = Field(default=30.0, gt=0.0)  # not heard this long: exit
     dwell_event_s: float = Field(default=30.0, gt=0.0)  # one dwell event after this long
 

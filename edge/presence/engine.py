@@ -19,22 +19,20 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import gaussian_filter
 
 from edge.presence.config import PresenceSettings
 from edge.presence.grid import MAX_JOINT, N_RSSI, RSSI_MIN, FloorGrid, RadioTables, rssi_index
+from edge.presence.motion import MODES, Motion
 from edge.presence.roster import TOKEN, RosterFilter, Sighting
 from edge.presence.shadowing import LinkShadowing
+from edge.presence.smoother import FixedLagSmoother
 
 ENTER: Final = "enter"
 EXIT: Final = "exit"
 DWELL: Final = "dwell"
 GATEWAY_SILENT_S: Final = 10.0  # a gateway that heard nobody this long is not evidence
-_FLOOR: Final = 1e-4  # share of probability spread over the floor each tick: re-acquire
-_HEADINGS: Final = 8  # walking directions, 45 degrees apart
-_TURN: Final = 0.1  # share of walkers turning 45 degrees in a tick
-_SPEED_SPREAD: Final = 0.5  # walking speeds vary: blur a step by half its length
 _MAX_GAP_STEPS: Final = 10  # after a silent gap, walkers have spread over the floor anyway
+_SMOOTH_BATCH: Final = 2  # with hindsight, ticks are decided two at a time (one backward pass)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +47,9 @@ class ZoneEvent:
     lost: bool = False  # an exit because the id was not heard for ``lost_after_s``
 
 
+_Pending = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Sequence[str]]  # rows, ids, names
+
+
 @dataclass(slots=True)
 class _Track:
     row: int
@@ -58,6 +59,7 @@ class _Track:
     candidate_since: float = 0.0
     last_heard: float = 0.0
     dwell_sent: bool = False
+    born: int = 0  # the tick the track began: hindsight reaches no further back
 
 
 class PresenceEngine:
@@ -74,8 +76,16 @@ class PresenceEngine:
         self.tables = RadioTables(self.grid, settings)
         self._gw_index = {name: i for i, name in enumerate(self.grid.gateway_names)}
         self._n_gw = len(self.grid.gateway_names)
-        self._probs = np.zeros((0, 1 + _HEADINGS, self.grid.n_cells), dtype=np.float32)
-        self._prior = self.grid.prior.astype(np.float32)  # probs are [row, mode, cell]
+        eng = settings.engine
+        self._motion = Motion(self.grid, eng)
+        self._probs = np.zeros((0, MODES, self.grid.n_cells), dtype=np.float32)  # [row, mode, cell]
+        self._lag = round(eng.decision_lag_s / eng.tick_s)
+        self._smoother = (
+            FixedLagSmoother(self._motion, self._lag, self.grid.n_cells, _SMOOTH_BATCH)
+            if self._lag
+            else None
+        )
+        self._decided = -1  # the last tick whose zones were decided
         self._shadow = (
             LinkShadowing(
                 settings.engine, len(self.grid.gateway_names), self.grid.n_cells, MAX_JOINT
@@ -84,16 +94,10 @@ class PresenceEngine:
             else None
         )
         self._mean32 = self.tables.mean_dbm.astype(np.float32)
-        eng = settings.engine
-        self._step_cells = eng.speed_m_s * eng.tick_s / eng.cell_m
-        self._offsets = [
-            (round(self._step_cells * math.sin(a)), round(self._step_cells * math.cos(a)))
-            for a in np.arange(_HEADINGS) * (2 * math.pi / _HEADINGS)
-        ]
         self._free: list[int] = []
         self._tracks: dict[str, _Track] = {}
         self._tick = -1  # index of the open tick
-        self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Sequence[str]]] = []
+        self._pending: list[_Pending] = []
         self._gw_last = np.full(self._n_gw, -math.inf)
         self.late = 0  # receptions older than the open tick: not used
         self.unknown_gateways: set[str] = set()
@@ -162,11 +166,20 @@ class PresenceEngine:
             return []
         return self._close_until(tick)
 
+    def flush(self) -> list[ZoneEvent]:
+        """Decide the ticks still waiting for hindsight with what is heard so far (the
+        end of a replay); later receptions do not revise them."""
+        if self._tick < 0:
+            return []
+        return self._decide_lagged(self._tick - 1, self._tick - 1)
+
     def forget(self, ident: str) -> None:
         """Drop everything held about ``ident`` (withdrawal or purge)."""
         track = self._tracks.pop(ident, None)
         if track is not None:
             self._probs[track.row] = 0.0
+            if self._smoother is not None:
+                self._smoother.forget(track.row)
             self._free.append(track.row)
 
     def zone_of(self, ident: str) -> str | None:
@@ -191,17 +204,57 @@ class PresenceEngine:
         events = self._update(end_t)
         gap = tick - self._tick - 1
         if gap > 0 and self._tracks:
+            # nobody was heard for a while: no hindsight spans the gap
+            events.extend(self._decide_lagged(self._tick, self._tick))
             self._move(gap)
-            events.extend(self._expire(tick * eng.tick_s))
+            events.extend(self._expire(max(end_t, (tick - self._lag) * eng.tick_s)))
         self._tick = tick
         return events
 
     def _update(self, now: float) -> list[ZoneEvent]:
+        """Close the open tick: motion, evidence, then the zones of the tick ``lag`` back."""
         pending, self._pending = self._pending, []
+        if self._smoother is not None:
+            self._smoother.begin(self._tick)
         if self._tracks:
             self._move(1)
-        if not pending:
-            return self._expire(now)
+        heard = self._take(pending, now) if pending else np.zeros(0, dtype=np.int64)
+        if self._smoother is None:
+            events = self._decide(now, heard, self._probs[heard])
+            events.extend(self._expire(now))
+            return events
+        self._smoother.record(self._probs)
+        due = self._tick - self._lag
+        events = (
+            self._decide_lagged(due, self._tick)
+            if due - self._decided >= self._smoother.batch
+            else []
+        )
+        events.extend(self._expire(now - self._lag * self.settings.engine.tick_s))
+        return events
+
+    def _decide_lagged(self, due: int, last: int) -> list[ZoneEvent]:
+        """The zones of every tick not yet decided up to ``due``, given the evidence up
+        to tick ``last``."""
+        smoother = self._smoother
+        if smoother is None or due <= self._decided:
+            return []
+        targets = range(max(self._decided + 1, smoother.held_since(last)), due + 1)
+        self._decided = due
+        tracks = [tr for tr in self._tracks.values() if tr.born <= due]
+        if not tracks or not targets:
+            return []
+        rows = np.array([tr.row for tr in tracks], dtype=np.int64)
+        born = np.array([tr.born for tr in tracks], dtype=np.int64)
+        events: list[ZoneEvent] = []
+        tick_s = self.settings.engine.tick_s
+        for target, post in zip(targets, smoother.smoothed(targets, last, rows), strict=True):
+            ready = born <= target
+            events.extend(self._decide((target + 1) * tick_s, rows[ready], post[ready]))
+        return events
+
+    def _take(self, pending: list[_Pending], now: float) -> npt.NDArray[np.int64]:
+        """Weigh the receptions of the tick; returns the rows of the ids heard."""
         allowed = self._allowed()
         rows_parts: list[npt.NDArray[np.int64]] = []
         track_parts: list[npt.NDArray[np.int64]] = []
@@ -215,7 +268,7 @@ class PresenceEngine:
                     if allowed is not None and name not in allowed:
                         to_row[j] = -1
                         continue
-                    track = self._new_track(name)
+                    track = self._new_track(name, self._tick)
                 track.last_heard = now
                 to_row[j] = track.row
             mapped = to_row[inverse]
@@ -226,77 +279,44 @@ class PresenceEngine:
         track_rows = np.concatenate(track_parts)
         if rows.size:
             self._weigh(rows, track_rows, now)
-        events = self._decide(now, np.unique(track_rows))
-        events.extend(self._expire(now))
-        return events
+        return np.unique(track_rows)
 
     def _allowed(self) -> frozenset[str] | None:
         if self.roster is None:
             return None
         return self.roster._tokens  # same feature, read-only
 
-    def _new_track(self, name: str) -> _Track:
+    def _new_track(self, name: str, tick: int) -> _Track:
         if self._free:
             row = self._free.pop()
         else:
             row = self._probs.shape[0]
-            grown = np.zeros((max(8, 2 * row), 1 + _HEADINGS, self.grid.n_cells), dtype=np.float32)
+            grown = np.zeros((max(8, 2 * row), MODES, self.grid.n_cells), dtype=np.float32)
             grown[:row] = self._probs
             self._free.extend(range(grown.shape[0] - 1, row, -1))
             self._probs = grown
             if self._shadow is not None:
                 self._shadow.grow(grown.shape[0])
+            if self._smoother is not None:
+                self._smoother.grow(grown.shape[0])
         if self._shadow is not None:
             self._shadow.reset(row)
-        self._probs[row] = self._prior / (1 + _HEADINGS)
-        track = _Track(row=row)
+        self._probs[row] = self._motion.prior
+        track = _Track(row=row, born=tick)
         self._tracks[name] = track
         return track
 
     def _move(self, ticks: int) -> None:
-        """Time passes: a shopper dwelling at a shelf stays, a walking one keeps heading.
-
-        Modes per cell: dwelling, or walking in one of eight headings. Switching rates
-        come from the mean dwell and walk durations; a walker moves one step along its
-        heading per tick (and may turn a little), so the filter follows a walk without
-        lagging behind it, while a long dwell keeps averaging out fading and shadowing.
-        """
+        """Time passes: a shopper dwelling at a shelf stays, a walking one keeps heading
+        (:class:`edge.presence.motion.Motion`), and each link's shadowing is forgotten a
+        little."""
         active = np.array([tr.row for tr in self._tracks.values()], dtype=np.int64)
         probs = self._probs[active]
         for _ in range(min(ticks, _MAX_GAP_STEPS)):
-            probs = self._step(probs)
+            probs = self._motion.forward(probs)
         self._probs[active] = probs
         if self._shadow is not None:
             self._shadow.decay(active, ticks)
-
-    def _step(self, probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        eng = self.settings.engine
-        start_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_dwell_s)
-        stop_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_walk_s)
-        dwell = probs[:, 0]
-        walk = probs[:, 1:]
-        turned = (1.0 - _TURN) * walk + 0.5 * _TURN * (
-            np.roll(walk, 1, axis=1) + np.roll(walk, -1, axis=1)
-        )
-        src = (1.0 - stop_walk) * turned + (start_walk / _HEADINGS) * dwell[:, None, :]
-        rows = probs.shape[0]
-        levels, height, width = self.grid.shape
-        cube = src.reshape(rows, _HEADINGS, levels, height, width)
-        moved = np.zeros_like(cube)
-        for k, (dy, dx) in enumerate(self._offsets):
-            ys_dst = slice(max(dy, 0), height + min(dy, 0))
-            ys_src = slice(max(-dy, 0), height + min(-dy, 0))
-            xs_dst = slice(max(dx, 0), width + min(dx, 0))
-            xs_src = slice(max(-dx, 0), width + min(-dx, 0))
-            moved[:, k, :, ys_dst, xs_dst] = cube[:, k, :, ys_src, xs_src]
-        sigma = _SPEED_SPREAD * self._step_cells
-        moved = gaussian_filter(moved, sigma=(0, 0, 0, sigma, sigma), mode="nearest", truncate=2.5)
-        new = np.empty_like(probs)
-        new[:, 0] = (1.0 - start_walk) * dwell + stop_walk * walk.sum(axis=1)
-        new[:, 1:] = moved.reshape(src.shape)
-        new *= self.grid.mask
-        new /= new.sum(axis=(1, 2), keepdims=True)
-        return np.float32(1.0 - _FLOOR) * new + np.float32(_FLOOR / (1 + _HEADINGS)) * self._prior
 
     def _weigh(
         self, rows: npt.NDArray[np.int64], track_rows: npt.NDArray[np.int64], now: float
@@ -318,9 +338,13 @@ class PresenceEngine:
             devs = link_dev[starts]
             if self._shadow is not None:
                 ll = self._shadow.weigh(link_dev, uniq % self._n_gw, k, mean_db, self._mean32)
-                contrib = ll * np.float32(eng.evidence_weight)
             else:
-                contrib = self.tables.joint[jrows] * np.float32(eng.evidence_weight)
+                ll = self.tables.joint[jrows]
+            # sum each device's links (at most one per gateway): a padded sum beats reduceat
+            owner = np.cumsum(np.r_[False, link_dev[1:] != link_dev[:-1]])
+            by_gateway = np.zeros((devs.size, self._n_gw, ll.shape[1]), dtype=np.float32)
+            by_gateway[owner, uniq % self._n_gw] = ll
+            loglik = by_gateway.sum(axis=1) * np.float32(eng.evidence_weight)
         else:
             # cap the joint weight of one link's packets in one tick
             weight = (
@@ -331,7 +355,7 @@ class PresenceEngine:
             starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
             devs = sorted_rows[starts]
             contrib = self.tables.heard[rows[order]] * weight[order][:, None]
-        loglik = np.add.reduceat(contrib, starts, axis=0)
+            loglik = np.add.reduceat(contrib, starts, axis=0)
         if eng.miss_weight > 0:
             alive = self._gw_last >= now - GATEWAY_SILENT_S
             dev_of_link = uniq // self._n_gw
@@ -345,15 +369,20 @@ class PresenceEngine:
             silent = ((~heard & alive[None, :]) * adverts[:, None]).astype(np.float32)
             loglik += (eng.miss_weight * eng.evidence_weight) * (silent @ self.tables.miss)
         loglik -= loglik.max(axis=1, keepdims=True)
-        post = self._probs[devs] * np.exp(loglik)[:, None, :]
+        lik = np.exp(loglik)
+        post = self._probs[devs] * lik[:, None, :]
         post /= post.sum(axis=(1, 2), keepdims=True)
         self._probs[devs] = post
+        if self._smoother is not None:
+            self._smoother.evidence(devs, lik)
 
-    def _decide(self, now: float, rows: npt.NDArray[np.int64]) -> list[ZoneEvent]:
+    def _decide(
+        self, now: float, rows: npt.NDArray[np.int64], probs: npt.NDArray[np.float32]
+    ) -> list[ZoneEvent]:
+        """Zone changes at ``now`` of the ids in ``rows``, whose probabilities are ``probs``."""
         eng = self.settings.engine
         if rows.size == 0:
             return []
-        probs = self._probs[rows]
         zone_p = probs.sum(axis=1) @ self.grid.zone_matrix
         # flaps come from shoppers standing near a boundary, changes from walking ones:
         # the margin applies in full to a dwelling shopper and hardly to a walking one

@@ -87,7 +87,7 @@ def replay(
                 on_change(change)
                 changes += 1
             last_t = float(chunk.t[-1])
-        for change in changes_of(engine.advance(last_t + site.engine.tick_s)):
+        for change in changes_of(engine.advance(last_t + site.engine.tick_s) + engine.flush()):
             on_change(change)
             changes += 1
         return ReplayStats(
@@ -114,6 +114,7 @@ def run_engine(
     out = changes_of(engine.feed(chunk.t, gw[chunk.gateway], chunk.ident, chunk.rssi, names))
     if chunk.t.size:
         out.extend(changes_of(engine.advance(float(chunk.t[-1]) + settings.engine.tick_s)))
+        out.extend(changes_of(engine.flush()))
     return out
 
 

@@ -79,12 +79,19 @@ class LinkShadowing:
         m = self.m[dev, gateway]  # (links, cells)
         v = self.v[dev, gateway]
         s = v + self._fade_var[k - 1]
-        e = (z - self._fade_mean[k - 1]).astype(np.float32)[:, None] - mean_dbm[gateway] - m
-        dens = np.exp(-0.5 * e * e / s[:, None]) / np.sqrt(2 * math.pi * s)[:, None]
-        ll: F32 = np.log((1.0 - self._outlier) * dens + self._outlier / _RSSI_SPAN_DB).astype(
-            np.float32
-        )
+        # innovation e = z - fading mean - path-loss mean - shadowing estimate, per cell
+        e = mean_dbm[gateway]
+        e += m
+        np.subtract((z - self._fade_mean[k - 1]).astype(np.float32)[:, None], e, out=e)
+        q = e * e
+        q *= (-0.5 / s)[:, None]
+        np.exp(q, out=q)
+        q *= ((1.0 - self._outlier) / np.sqrt(2 * math.pi * s))[:, None]
+        q += np.float32(self._outlier / _RSSI_SPAN_DB)
+        ll: F32 = np.log(q, out=q)
         gain = (v / s).astype(np.float32)
-        self.m[dev, gateway] = m + gain[:, None] * e
+        e *= gain[:, None]
+        e += m
+        self.m[dev, gateway] = e
         self.v[dev, gateway] = (1.0 - gain) * v
         return ll

@@ -8,8 +8,11 @@ from hypothesis import strategies as st
 
 from edge.presence.config import EngineSettings, PresenceSettings
 from edge.presence.engine import DWELL, ENTER, EXIT, PresenceEngine, ZoneEvent
+from edge.presence.grid import FloorGrid
+from edge.presence.motion import MODES, Motion
 from edge.presence.roster import BEACON, TOKEN, RosterFilter, Sighting
 from edge.presence.shadowing import LinkShadowing, fading_moments
+from edge.presence.smoother import FixedLagSmoother
 from protocol.models import Roster
 
 PREFIX = bytes.fromhex("696e73746f726501")
@@ -80,13 +83,42 @@ def test_beacon_sightings_do_not_become_shoppers() -> None:
 
 def test_dwell_then_exit_when_no_longer_heard() -> None:
     engine = PresenceEngine(_site(dwell_event_s=10.0, lost_after_s=15.0))
-    events = _near(engine, TOK, "gw-a", 0.0, 12.0)
+    events = _near(engine, TOK, "gw-a", 0.0, 12.0) + engine.advance(40.0)
     dwell = [e for e in events if e.kind == DWELL]
     assert len(dwell) == 1
     assert dwell[0].dwell_s >= 10.0
-    gone = engine.advance(40.0)
-    assert [(e.kind, e.zone, e.lost) for e in gone] == [(EXIT, "a", True)]
+    assert [(e.kind, e.zone, e.lost) for e in events if e.kind == EXIT] == [(EXIT, "a", True)]
+    assert events[-1].kind == EXIT
     assert engine.tracked == 0
+
+
+def _crossing(decision_lag_s: float) -> list[tuple[float, ZoneEvent]]:
+    """A shopper at gw-a until t = 20, then at gw-b: (time heard, event) for every event."""
+    engine = PresenceEngine(_site(decision_lag_s=decision_lag_s))
+    out: list[tuple[float, ZoneEvent]] = []
+    for i, t in enumerate(np.arange(0.0, 40.0, 0.25).tolist()):
+        near = "gw-a" if t < 20.0 else "gw-b"
+        for gw in ("gw-a", "gw-b"):
+            rssi = -60 - (i % 3) if gw == near else -84 - (i % 4)
+            out += [(t, e) for e in engine.on_reception(t, gw, TOK, rssi)]
+    return out
+
+
+def test_hindsight_dates_a_change_when_it_happened_and_tells_it_later() -> None:
+    now = next(e for _, e in _crossing(0.0) if e.kind == ENTER and e.zone == "b")
+    heard, later = next((t, e) for t, e in _crossing(3.0) if e.kind == ENTER and e.zone == "b")
+    assert 20.0 <= later.t <= now.t  # no later than the engine without hindsight says
+    assert heard >= later.t + 3.0  # told once three more seconds were heard
+
+
+def test_flush_decides_the_ticks_still_waiting_for_hindsight() -> None:
+    engine = PresenceEngine(_site(decision_lag_s=3.0))
+    events = _near(engine, TOK, "gw-a", 0.0, 2.5) + engine.advance(3.0)
+    assert events == []  # heard for less than the hindsight: nothing decided yet
+    assert engine.zone_of(TOK) is None
+    flushed = engine.flush()
+    assert [(e.kind, e.zone, e.t) for e in flushed] == [(ENTER, "a", 1.0)]
+    assert engine.flush() == []  # nothing is decided twice
 
 
 def test_a_silent_gateway_does_not_push_shoppers_away() -> None:
@@ -162,3 +194,35 @@ def test_link_shadowing_learns_a_links_offset_and_forgets_it() -> None:
     links.decay(np.array([0]), 30)
     assert abs(float(links.m[0, 0, 0])) < 0.1
     assert abs(float(links.v[0, 0]) - 36.0) < 0.5
+
+
+def test_the_backward_pass_is_the_transpose_of_the_motion() -> None:
+    site = _site()
+    half_b = site.zones["b"].model_copy(
+        update={"polygon": [(10.0, 0.0), (20.0, 0.0), (20.0, 5.0), (10.0, 5.0)]}
+    )
+    l_shaped = site.model_copy(update={"zones": {"a": site.zones["a"], "b": half_b}})
+    for site in (_site(), l_shaped):
+        grid = FloorGrid(site)
+        motion = Motion(grid, site.engine)
+        rng = np.random.default_rng(3)
+        probs = (rng.random((2, MODES, grid.n_cells)) * grid.mask).astype(np.float32)
+        beta = (rng.random((2, MODES, grid.n_cells)) * grid.mask).astype(np.float32)
+        left = float((motion.carry(probs).astype(np.float64) * beta).sum())
+        right = float((probs.astype(np.float64) * motion.back(beta)).sum())
+        assert abs(left - right) <= 1e-5 * abs(left)
+    assert not FloorGrid(l_shaped).mask.all()  # a floor the zones do not fill
+
+
+def test_a_forgotten_row_leaves_nothing_in_the_smoother() -> None:
+    settings = _site()
+    grid = FloorGrid(settings)
+    smoother = FixedLagSmoother(Motion(grid, settings.engine), lag=2, n_cells=grid.n_cells)
+    smoother.grow(2)
+    for tick in range(3):
+        smoother.begin(tick)
+        smoother.record(np.full((2, MODES, grid.n_cells), 1.0 / (MODES * grid.n_cells), "f4"))
+    smoother.forget(1)
+    kept, gone = smoother.smoothed(range(0, 1), 2, np.array([0, 1]))[0]
+    assert kept.sum() > 0.99
+    assert not gone.any()
