@@ -249,8 +249,11 @@ class PresenceEngine:
         events: list[ZoneEvent] = []
         tick_s = self.settings.engine.tick_s
         for target, post in zip(targets, smoother.smoothed(targets, last, rows), strict=True):
-            ready = born <= target
-            events.extend(self._decide((target + 1) * tick_s, rows[ready], post[ready]))
+            if born.max() <= target:
+                events.extend(self._decide((target + 1) * tick_s, rows, post))
+            else:
+                ready = born <= target
+                events.extend(self._decide((target + 1) * tick_s, rows[ready], post[ready]))
         return events
 
     def _take(self, pending: list[_Pending], now: float) -> npt.NDArray[np.int64]:

@@ -34,7 +34,7 @@ class Motion:
     def __init__(self, grid: FloorGrid, eng: EngineSettings) -> None:
         self._shape = grid.shape
         self.mask: F32 = grid.mask.astype(np.float32)
-        self._partial = not grid.mask.all()  # zones do not cover the whole grid
+        self.partial = not grid.mask.all()  # zones do not cover the whole grid
         self.prior: F32 = (grid.prior / MODES).astype(np.float32)  # per (mode, cell)
         self.start_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_dwell_s)
         self.stop_walk = 1.0 - math.exp(-eng.tick_s / eng.mean_walk_s)
@@ -66,7 +66,7 @@ class Motion:
         np.multiply(walk.sum(axis=1), np.float32(self.stop_walk), out=new[:, 0])
         new[:, 0] += np.float32(1.0 - self.start_walk) * dwell
         self._shift(src, +1, new[:, 1:])
-        if self._partial:
+        if self.partial:
             new *= self.mask
         return new
 
@@ -90,12 +90,9 @@ class Motion:
         levels, height, width = self._shape
         cube = walk.reshape(rows, HEADINGS, levels, height, width)
         moved = out.reshape(rows, HEADINGS, levels, height, width)
+        moved.fill(0.0)
         for k, (oy, ox) in enumerate(self._offsets):
             dy, dx = sign * oy, sign * ox
             moved[:, k, :, max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = (
                 cube[:, k, :, max(-dy, 0) : height + min(-dy, 0), max(-dx, 0) : width + min(-dx, 0)]
             )
-            if dy:
-                (moved[:, k, :, :dy] if dy > 0 else moved[:, k, :, dy:])[...] = 0.0
-            if dx:
-                (moved[:, k, :, :, :dx] if dx > 0 else moved[:, k, :, :, dx:])[...] = 0.0

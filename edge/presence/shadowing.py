@@ -64,6 +64,11 @@ class LinkShadowing:
     def decay(self, rows: npt.NDArray[np.int64], ticks: int) -> None:
         """Time passes: shadowing regresses to zero and grows uncertain again."""
         rho = self._rho**ticks
+        if rows.size * 2 >= self.m.shape[0]:  # most rows: cheaper in place than by index
+            self.m *= np.float32(rho)
+            self.v *= np.float32(rho * rho)
+            self.v += np.float32(self._var * (1.0 - rho * rho))
+            return
         self.m[rows] *= np.float32(rho)
         self.v[rows] = rho * rho * self.v[rows] + self._var * (1.0 - rho * rho)
 
@@ -76,22 +81,24 @@ class LinkShadowing:
         mean_dbm: F32,
     ) -> F32:
         """Log-likelihood per link (rows) and cell, then the Kalman update of each link."""
-        m = self.m[dev, gateway]  # (links, cells)
+        links = dev * self._n_gw + gateway
+        by_link = self.m.reshape(-1, self._n_cells)
+        m = np.take(by_link, links, axis=0)  # (links, cells)
         v = self.v[dev, gateway]
         s = v + self._fade_var[k - 1]
         # innovation e = z - fading mean - path-loss mean - shadowing estimate, per cell
         e = mean_dbm[gateway]
         e += m
         np.subtract((z - self._fade_mean[k - 1]).astype(np.float32)[:, None], e, out=e)
+        # log of the Gaussian, floored at the outlier density: the larger of the two terms
+        # of the mixture (within log 2 of it where they meet; no exp and log per cell)
         q = e * e
         q *= (-0.5 / s)[:, None]
-        np.exp(q, out=q)
-        q *= ((1.0 - self._outlier) / np.sqrt(2 * math.pi * s))[:, None]
-        q += np.float32(self._outlier / _RSSI_SPAN_DB)
-        ll: F32 = np.log(q, out=q)
+        q += (math.log(1.0 - self._outlier) - 0.5 * np.log(2 * math.pi * s))[:, None]
+        ll: F32 = np.maximum(q, np.float32(math.log(self._outlier / _RSSI_SPAN_DB)), out=q)
         gain = (v / s).astype(np.float32)
         e *= gain[:, None]
         e += m
-        self.m[dev, gateway] = e
+        by_link[links] = e
         self.v[dev, gateway] = (1.0 - gain) * v
         return ll

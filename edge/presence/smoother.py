@@ -64,7 +64,7 @@ class FixedLagSmoother:
 
     def evidence(self, rows: Rows, lik: F32) -> None:
         """What this tick's receptions say about each cell (any scale per row)."""
-        self._lik[self._slot, rows] = lik * self._motion.mask
+        self._lik[self._slot, rows] = lik * self._motion.mask if self._motion.partial else lik
 
     def record(self, probs: F32) -> None:
         """The filtered probabilities of this tick, after its evidence (every row)."""
