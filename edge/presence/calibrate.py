@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -45,6 +45,7 @@ ENGINE_GRID: Final = {
     "switch_margin": (0.2, 0.3, 0.5),
     "shadow_correlation_s": (2.0, 3.0, 5.0),
 }
+CALIBRATION_STEPS: Final = math.prod(len(v) for v in ENGINE_GRID.values()) + 3  # for a bar
 FLAP_PENALTY: Final = 0.05  # accuracy points given up per flap per change above 1.3
 
 
@@ -254,8 +255,11 @@ def _fit_one(
     return float(np.mean(rs + 10.0 * shared * ld)), shared
 
 
-def fit_engine(settings: PresenceSettings, walk: Walk) -> tuple[PresenceSettings, float]:
-    """The engine settings from :data:`ENGINE_GRID` that replay ``walk`` best."""
+def fit_engine(
+    settings: PresenceSettings, walk: Walk, step: Callable[[], object] = lambda: None
+) -> tuple[PresenceSettings, float]:
+    """The engine settings from :data:`ENGINE_GRID` that replay ``walk`` best (``step``
+    is called after each)."""
     best = (-math.inf, settings)
     names = list(ENGINE_GRID)
     for values in itertools.product(*ENGINE_GRID.values()):
@@ -268,23 +272,32 @@ def fit_engine(settings: PresenceSettings, walk: Walk) -> tuple[PresenceSettings
         value = sc.zone_accuracy - FLAP_PENALTY * max(0.0, sc.flaps_per_change - 1.3)
         if value > best[0]:
             best = (value, candidate)
+        step()
     return best[1], best[0]
 
 
-def calibrate(settings: PresenceSettings, fit: Walk, check: Walk) -> Calibration:
-    """Fit to ``fit``; score the given and the fitted settings on ``check``."""
+def calibrate(
+    settings: PresenceSettings, fit: Walk, check: Walk, step: Callable[[], object] = lambda: None
+) -> Calibration:
+    """Fit to ``fit``; score the given and the fitted settings on ``check``. ``step`` is
+    called :data:`CALIBRATION_STEPS` times along the way (a progress bar)."""
     if not fit.truth or not check.truth:
         raise EdgeInputError("both walks need ground-truth marks")
     if fit.chunk.t.size == 0:
         raise EdgeInputError("the fitting walk has no receptions of its ids")
     before_fit = evaluate(settings, fit.chunk, fit.names, fit.gateway_names, fit.truth)
     fitted, points, shared = fit_path_loss(settings, fit)
-    tuned, _ = fit_engine(fitted, fit)
+    step()
+    tuned, _ = fit_engine(fitted, fit, step)
     after_fit = evaluate(tuned, fit.chunk, fit.names, fit.gateway_names, fit.truth)
+    before = evaluate(settings, check.chunk, check.names, check.gateway_names, check.truth)
+    step()
+    after = evaluate(tuned, check.chunk, check.names, check.gateway_names, check.truth)
+    step()
     return Calibration(
         settings=tuned,
-        before=evaluate(settings, check.chunk, check.names, check.gateway_names, check.truth),
-        after=evaluate(tuned, check.chunk, check.names, check.gateway_names, check.truth),
+        before=before,
+        after=after,
         fit_accuracy_before=before_fit.engine.zone_accuracy,
         fit_accuracy_after=after_fit.engine.zone_accuracy,
         points=points,

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from tqdm import tqdm
 
 from edge.errors import EdgeInputError
-from edge.presence.calibrate import Walk, calibrate, plot, split_walks
+from edge.presence.calibrate import CALIBRATION_STEPS, Walk, calibrate, plot, split_walks
 from edge.presence.config import PresenceSettings, dump_settings, load_settings
 from edge.presence.frames import frame_to_json, parse_advertising, split_ad_structures
 from edge.presence.live import GatewayPresence
@@ -167,7 +168,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         )
     else:
         fit, check = split_walks(walk)
-    result = calibrate(settings, fit, check)
+    with tqdm(total=CALIBRATION_STEPS, desc="calibrate", file=sys.stderr, disable=None) as bar:
+        result = calibrate(settings, fit, check, bar.update)
     try:
         dump_settings(result.settings, args.out)
         plot(result, args.plot)

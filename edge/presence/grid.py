@@ -9,6 +9,7 @@ sum, batched with numpy.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -129,16 +130,26 @@ class RadioTables:
         p_above = np.interp(eng.sensitivity_dbm - self.mean_dbm, _OFFSETS, survival)
         p_heard = (1.0 - eng.loss) * p_above
         self.miss: Float32Array = np.log(np.clip(1.0 - p_heard, 1e-6, 1.0)).astype(np.float32)
-        g = self.mean_dbm.shape[0]
-        self.heard: Float32Array = self._table(eng, rssi, pdf, p_above)
-        # joint[k - 1]: the same for the mean linear power of k packets of one link in one
-        # tick (they share their shadowing, so they are one observation, not k)
+        self.n_gateways = self.mean_dbm.shape[0]
+        self._eng, self._rssi, self._pdf, self._p_above = eng, rssi, pdf, p_above
+
+    # the tables are built when first read: an engine that tracks shadowing reads none
+
+    @cached_property
+    def heard(self) -> Float32Array:
+        """Log-likelihood of one packet's RSSI: row = g * N_RSSI + rssi index."""
+        return self._table(self._eng, self._rssi, self._pdf, self._p_above)
+
+    @cached_property
+    def joint(self) -> Float32Array:
+        """The same for the mean linear power of k packets of one link in one tick (they
+        share their shadowing, so they are one observation, not k):
+        row = ((k - 1) * G + g) * N_RSSI + rssi index."""
         joint = [self.heard]
         for k in range(2, MAX_JOINT + 1):
-            pdf_k, _ = link_noise_pdf(eng.sigma_db, eng.fading, k)
-            joint.append(self._table(eng, rssi, pdf_k, p_above))
-        self.joint: Float32Array = np.concatenate(joint)  # row = ((k-1) * G + g) * N_RSSI + r
-        self.n_gateways = g
+            pdf_k, _ = link_noise_pdf(self._eng.sigma_db, self._eng.fading, k)
+            joint.append(self._table(self._eng, self._rssi, pdf_k, self._p_above))
+        return np.concatenate(joint)
 
     def _table(
         self, eng: EngineSettings, rssi: FloatArray, pdf: FloatArray, p_above: FloatArray
