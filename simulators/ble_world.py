@@ -315,6 +315,26 @@ def make_phones(
     return phones
 
 
+def shoppers_day(
+    rng: np.random.Generator,
+    *,
+    layout: StoreLayout,
+    radio: RadioModel,
+    count: int,
+    duration: float,
+    start: float,
+    hz: float | None = None,
+) -> tuple[Receptions, list[dict[str, Any]]]:
+    """``count`` shoppers' receptions (:func:`make_phones`) and their ground truth, the
+    marks in time order."""
+    phones = make_phones(
+        rng, layout=layout, radio=radio, count=count, duration=duration, start=start, hz=hz
+    )
+    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
+    marks = [m for p in phones for m in truth_marks(layout, p.walk, p.token_at)]
+    return rec, sorted(marks, key=lambda m: float(m["t"]))
+
+
 def write_trace(path: Path, layout: StoreLayout, rec: Receptions) -> int:
     """Write a DESIGN section 9 trace; returns the number of receptions written."""
     gw_names = [g.name for g in layout.gateways]

@@ -31,10 +31,8 @@ from protocol.ble_token import token_for
 from simulators.ble_scanner import advert_mix
 from simulators.ble_world import (
     RadioModel,
-    make_phones,
     open_plan_store,
-    simulate,
-    truth_marks,
+    shoppers_day,
     write_trace,
     write_truth,
 )
@@ -70,11 +68,9 @@ def run_bench(seed: int = 7, sigma_db: float = 6.0, shoppers: int = SHOPPERS) ->
     layout = open_plan_store()
     radio = RadioModel(sigma_db=sigma_db)
     steps = tqdm(total=4, desc="bench ble", file=sys.stderr, disable=None)
-    phones = make_phones(
+    rec, marks = shoppers_day(
         rng, layout=layout, radio=radio, count=shoppers, duration=DURATION_S, start=START
     )
-    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
-    marks = [m for p in phones for m in truth_marks(layout, p.walk, p.token_at)]
     steps.update()
     with tempfile.TemporaryDirectory() as tmp:
         trace, truth_path = Path(tmp) / "bench.trace", Path(tmp) / "bench.truth"
@@ -83,7 +79,7 @@ def run_bench(seed: int = 7, sigma_db: float = 6.0, shoppers: int = SHOPPERS) ->
         header, chunk, names, _ = read_all(trace)
     steps.update()
     settings = PresenceSettings.from_header(header)
-    result = evaluate(settings, chunk, names, list(header["gateways"]), sorted(marks, key=_t))
+    result = evaluate(settings, chunk, names, list(header["gateways"]), marks)
     steps.update()
     rate = filter_rate(rng)
     steps.update()
@@ -98,10 +94,6 @@ def run_bench(seed: int = 7, sigma_db: float = 6.0, shoppers: int = SHOPPERS) ->
         "flaps_per_change": round(result.engine.flaps_per_change, 3),
         "sigma_db": sigma_db,
     }
-
-
-def _t(mark: dict[str, Any]) -> float:
-    return float(mark["t"])
 
 
 def filter_rate(rng: np.random.Generator, n: int = FILTER_ADVERTS) -> float:

@@ -17,8 +17,8 @@ from edge.presence.trace import Chunk, TraceReader
 from simulators.ble_world import (
     Phone,
     RadioModel,
-    make_phones,
     open_plan_store,
+    shoppers_day,
     simulate,
     staff_walk,
     truth_marks,
@@ -116,12 +116,8 @@ def test_replay_survives_a_gateway_going_silent() -> None:
     rng = np.random.default_rng(5)
     layout = open_plan_store()
     radio = RadioModel(sigma_db=7.0, loss=0.3)
-    phones = make_phones(
+    rec, marks = shoppers_day(
         rng, layout=layout, radio=radio, count=6, duration=600.0, start=START, hz=4.0
-    )
-    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
-    marks = sorted(
-        (m for p in phones for m in truth_marks(layout, p.walk, p.token_at)), key=lambda m: m["t"]
     )
     settings = PresenceSettings.from_header(layout.header())
     names = [g.name for g in layout.gateways]

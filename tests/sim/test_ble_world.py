@@ -15,6 +15,7 @@ from simulators.ble_world import (
     Walk,
     make_phones,
     open_plan_store,
+    shoppers_day,
     simulate,
     truth_marks,
 )
@@ -83,11 +84,7 @@ def test_engine_beats_both_references_on_an_open_plan_store() -> None:
     rng = np.random.default_rng(11)
     layout = open_plan_store()
     radio = RadioModel(sigma_db=6.0)
-    phones = make_phones(rng, layout=layout, radio=radio, count=8, duration=600.0, start=START)
-    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
-    marks = sorted(
-        (m for p in phones for m in truth_marks(layout, p.walk, p.token_at)), key=lambda m: m["t"]
-    )
+    rec, marks = shoppers_day(rng, layout=layout, radio=radio, count=8, duration=600.0, start=START)
     settings = PresenceSettings.from_header(layout.header())
     result = evaluate(
         settings,
@@ -106,12 +103,8 @@ def test_hindsight_places_shoppers_better_on_the_hard_radio() -> None:
     rng = np.random.default_rng(2)
     layout = open_plan_store()
     radio = RadioModel(sigma_db=7.0, loss=0.3)
-    phones = make_phones(
+    rec, marks = shoppers_day(
         rng, layout=layout, radio=radio, count=8, duration=900.0, start=START, hz=4.0
-    )
-    rec = simulate(layout, radio=radio, phones=phones, rng=rng)
-    marks = sorted(
-        (m for p in phones for m in truth_marks(layout, p.walk, p.token_at)), key=lambda m: m["t"]
     )
     site = PresenceSettings.from_header(layout.header())
     chunk = Chunk(rec.t, rec.gateway, rec.ident, rec.rssi)
