@@ -1,12 +1,15 @@
 """The zone engine: a grid Bayes filter over the floor plan, then zones with hysteresis.
 
 Time is an input. Receptions (gateway, id, RSSI, t) are gathered per tick; at the end
-of a tick every tracked device's cell probabilities are moved (a walking-speed blur),
-then weighed by what the gateways heard and did not hear (table look-ups, batched
-with numpy), and the zone with the most probability is compared with the current one:
-it must lead by ``switch_margin`` for ``min_dwell_s`` before the zone changes. The live
-agent (:meth:`PresenceEngine.on_sighting`) and ``ble replay``
-(:meth:`PresenceEngine.feed`) run this same code.
+of a tick every tracked device's probabilities are moved (dwelling or walking in one
+of eight headings, :mod:`edge.presence.motion`), then weighed by what the gateways heard
+and did not hear (shadowing tracked per link, batched with numpy). With hindsight
+(``decision_lag_s``, :mod:`edge.presence.smoother`) the zones of the tick ``lag`` back
+are then decided from everything heard since; without, those of this tick. The zone
+with the most probability must lead the current one by ``switch_margin`` for
+``min_dwell_s`` before the zone changes. The live agent
+(:meth:`PresenceEngine.on_sighting`) and ``ble replay`` (:meth:`PresenceEngine.feed`)
+run this same code.
 """
 
 from __future__ import annotations
