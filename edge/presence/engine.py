@@ -338,18 +338,18 @@ class PresenceEngine:
             lin = 10.0 ** ((rows % N_RSSI + RSSI_MIN) / 10.0)
             mean_db = 10.0 * np.log10(np.bincount(inverse, weights=lin) / counts)
             k = np.minimum(counts, MAX_JOINT)
-            link_dev = uniq // self._n_gw
-            jrows = ((k - 1) * self._n_gw + uniq % self._n_gw) * N_RSSI + rssi_index(mean_db)
-            starts = np.flatnonzero(np.r_[True, link_dev[1:] != link_dev[:-1]])
-            devs = link_dev[starts]
+            link_dev, link_gw = np.divmod(uniq, self._n_gw)
+            new_dev = np.r_[True, link_dev[1:] != link_dev[:-1]]
+            devs = link_dev[new_dev]
             if self._shadow is not None:
-                ll = self._shadow.weigh(link_dev, uniq % self._n_gw, k, mean_db, self._mean32)
+                ll = self._shadow.weigh(link_dev, link_gw, k, mean_db, self._mean32)
             else:
-                ll = self.tables.joint[jrows]
+                ll = self.tables.joint[
+                    ((k - 1) * self._n_gw + link_gw) * N_RSSI + rssi_index(mean_db)
+                ]
             # sum each device's links (at most one per gateway): a padded sum beats reduceat
-            owner = np.cumsum(np.r_[False, link_dev[1:] != link_dev[:-1]])
             by_gateway = np.zeros((devs.size, self._n_gw, ll.shape[1]), dtype=np.float32)
-            by_gateway[owner, uniq % self._n_gw] = ll
+            by_gateway[np.cumsum(new_dev) - 1, link_gw] = ll
             loglik = by_gateway.sum(axis=1) * np.float32(eng.evidence_weight)
         else:
             # cap the joint weight of one link's packets in one tick

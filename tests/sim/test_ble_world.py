@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from edge.presence.config import PresenceSettings
 from edge.presence.replay import evaluate
@@ -125,3 +126,26 @@ def test_hindsight_places_shoppers_better_on_the_hard_radio() -> None:
     assert later.zone_accuracy > now.zone_accuracy + 0.015
     assert later.zone_accuracy > results[3.0].strongest.zone_accuracy + 0.12
     assert later.flaps_per_change < now.flaps_per_change
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [{"shadow_tracking": False}, {"shadow_tracking": False, "joint_packets": False}],
+)
+def test_the_other_evidence_models_place_shoppers_too(evidence: dict[str, bool]) -> None:
+    """Look-up tables instead of tracked shadowing; one observation per packet."""
+    rng = np.random.default_rng(2)
+    layout = open_plan_store()
+    radio = RadioModel(sigma_db=7.0, loss=0.3)
+    rec, marks = shoppers_day(
+        rng, layout=layout, radio=radio, count=6, duration=600.0, start=START, hz=4.0
+    )
+    site = PresenceSettings.from_header(layout.header())
+    result = evaluate(
+        site.model_copy(update={"engine": site.engine.model_copy(update=evidence)}),
+        Chunk(rec.t, rec.gateway, rec.ident, rec.rssi),
+        rec.names,
+        [g.name for g in layout.gateways],
+        marks,
+    )
+    assert result.engine.zone_accuracy > result.strongest.zone_accuracy + 0.1
