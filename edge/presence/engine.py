@@ -332,13 +332,13 @@ class PresenceEngine:
         gateway = rows // N_RSSI
         link = track_rows * self._n_gw + gateway
         uniq, inverse, counts = np.unique(link, return_inverse=True, return_counts=True)
+        link_dev, link_gw = np.divmod(uniq, self._n_gw)
         if eng.joint_packets:
             # packets of one link in one tick share their shadowing: one observation, the
             # mean linear power of k packets, looked up in the table for k
             lin = 10.0 ** ((rows % N_RSSI + RSSI_MIN) / 10.0)
             mean_db = 10.0 * np.log10(np.bincount(inverse, weights=lin) / counts)
             k = np.minimum(counts, MAX_JOINT)
-            link_dev, link_gw = np.divmod(uniq, self._n_gw)
             new_dev = np.r_[True, link_dev[1:] != link_dev[:-1]]
             devs = link_dev[new_dev]
             if self._shadow is not None:
@@ -364,11 +364,9 @@ class PresenceEngine:
             loglik = np.add.reduceat(contrib, starts, axis=0)
         if eng.miss_weight > 0:
             alive = self._gw_last >= now - GATEWAY_SILENT_S
-            dev_of_link = uniq // self._n_gw
-            gw_of_link = uniq % self._n_gw
-            pos = np.searchsorted(devs, dev_of_link)
+            pos = np.searchsorted(devs, link_dev)
             heard = np.zeros((devs.size, self._n_gw), dtype=bool)
-            heard[pos, gw_of_link] = True
+            heard[pos, link_gw] = True
             most = np.zeros(devs.size)
             np.maximum.at(most, pos, counts.astype(np.float64))
             adverts = np.minimum(most / (1.0 - eng.loss), eng.packets_per_link)
