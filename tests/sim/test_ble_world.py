@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from edge.presence.config import PresenceSettings
-from edge.presence.replay import evaluate
+from edge.presence.replay import Evaluation, evaluate
 from edge.presence.trace import Chunk
 from simulators.ble_world import (
     Phone,
     RadioModel,
+    Receptions,
+    StoreLayout,
     Walk,
     make_phones,
     open_plan_store,
@@ -22,6 +25,7 @@ from simulators.ble_world import (
 )
 
 START = 1_767_225_600.0
+Mark = dict[str, Any]
 
 
 def _still(x: float, y: float, seconds: float, hz: float) -> Phone:
@@ -81,51 +85,57 @@ def test_tokens_rotate_every_window() -> None:
     assert [m["zone"] for m in marks].count(None) == 3
 
 
-def test_engine_beats_both_references_on_an_open_plan_store() -> None:
-    rng = np.random.default_rng(11)
+def _hard_day(count: int, duration: float) -> tuple[StoreLayout, Receptions, list[Mark]]:
+    """Issue 11's radio: sigma 7 dB, Rayleigh fading, exponent 3, 30 % loss, 4 Hz."""
     layout = open_plan_store()
-    radio = RadioModel(sigma_db=6.0)
-    rec, marks = shoppers_day(rng, layout=layout, radio=radio, count=8, duration=600.0, start=START)
-    settings = PresenceSettings.from_header(layout.header())
-    result = evaluate(
-        settings,
+    radio = RadioModel(sigma_db=7.0, loss=0.3)
+    rec, marks = shoppers_day(
+        np.random.default_rng(2),
+        layout=layout,
+        radio=radio,
+        count=count,
+        duration=duration,
+        start=START,
+        hz=4.0,
+    )
+    return layout, rec, marks
+
+
+def _evaluate(
+    layout: StoreLayout, rec: Receptions, marks: list[Mark], engine: dict[str, Any] | None = None
+) -> Evaluation:
+    """The engine, with ``engine`` settings changed, and both references on ``rec``."""
+    site = PresenceSettings.from_header(layout.header())
+    return evaluate(
+        site.model_copy(update={"engine": site.engine.model_copy(update=engine or {})}),
         Chunk(rec.t, rec.gateway, rec.ident, rec.rssi),
         rec.names,
         [g.name for g in layout.gateways],
         marks,
     )
+
+
+def test_engine_beats_both_references_on_an_open_plan_store() -> None:
+    rng = np.random.default_rng(11)
+    layout = open_plan_store()
+    radio = RadioModel(sigma_db=6.0)
+    rec, marks = shoppers_day(rng, layout=layout, radio=radio, count=8, duration=600.0, start=START)
+    result = _evaluate(layout, rec, marks)
     assert result.engine.zone_accuracy > result.strongest.zone_accuracy + 0.08
     assert result.engine.zone_accuracy > result.smoothed.zone_accuracy + 0.05
     assert result.engine.flaps_per_change < result.strongest.flaps_per_change / 3
 
 
 def test_hindsight_places_shoppers_better_on_the_hard_radio() -> None:
-    """Issue 11's radio: sigma 7 dB, Rayleigh fading, exponent 3, 30 % loss, 4 Hz."""
-    rng = np.random.default_rng(2)
-    layout = open_plan_store()
-    radio = RadioModel(sigma_db=7.0, loss=0.3)
-    rec, marks = shoppers_day(
-        rng, layout=layout, radio=radio, count=8, duration=900.0, start=START, hz=4.0
+    day = _hard_day(count=8, duration=900.0)
+    now, with_hindsight = (
+        _evaluate(*day, {"decision_lag_s": 0.0}),
+        _evaluate(*day, {"decision_lag_s": 3.0}),
     )
-    site = PresenceSettings.from_header(layout.header())
-    chunk = Chunk(rec.t, rec.gateway, rec.ident, rec.rssi)
-    gateways = [g.name for g in layout.gateways]
-    results = {
-        lag: evaluate(
-            site.model_copy(
-                update={"engine": site.engine.model_copy(update={"decision_lag_s": lag})}
-            ),
-            chunk,
-            rec.names,
-            gateways,
-            marks,
-        )
-        for lag in (0.0, 3.0)
-    }
-    now, later = results[0.0].engine, results[3.0].engine
-    assert later.zone_accuracy > now.zone_accuracy + 0.015
-    assert later.zone_accuracy > results[3.0].strongest.zone_accuracy + 0.12
-    assert later.flaps_per_change < now.flaps_per_change
+    later = with_hindsight.engine
+    assert later.zone_accuracy > now.engine.zone_accuracy + 0.015
+    assert later.zone_accuracy > with_hindsight.strongest.zone_accuracy + 0.12
+    assert later.flaps_per_change < now.engine.flaps_per_change
 
 
 @pytest.mark.parametrize(
@@ -134,18 +144,5 @@ def test_hindsight_places_shoppers_better_on_the_hard_radio() -> None:
 )
 def test_the_other_evidence_models_place_shoppers_too(evidence: dict[str, bool]) -> None:
     """Look-up tables instead of tracked shadowing; one observation per packet."""
-    rng = np.random.default_rng(2)
-    layout = open_plan_store()
-    radio = RadioModel(sigma_db=7.0, loss=0.3)
-    rec, marks = shoppers_day(
-        rng, layout=layout, radio=radio, count=6, duration=600.0, start=START, hz=4.0
-    )
-    site = PresenceSettings.from_header(layout.header())
-    result = evaluate(
-        site.model_copy(update={"engine": site.engine.model_copy(update=evidence)}),
-        Chunk(rec.t, rec.gateway, rec.ident, rec.rssi),
-        rec.names,
-        [g.name for g in layout.gateways],
-        marks,
-    )
+    result = _evaluate(*_hard_day(count=6, duration=600.0), evidence)
     assert result.engine.zone_accuracy > result.strongest.zone_accuracy + 0.1
