@@ -12,6 +12,8 @@ from pathlib import Path
 
 import uvicorn
 
+from console import UsageError
+from console.heap import settle_heap
 from edge.agent import EdgeAgent
 from edge.backends.bleak_scanner import BleakBleScanner
 from edge.backends.opencv_camera import OpenCvCamera, parse_source
@@ -22,9 +24,7 @@ from edge.recs.model_slot import ModelInstaller, RecsSettings, open_recommender
 from edge.runtime import GatewayRuntime, build_kiosk
 from edge.scan.catalog import Catalog
 from edge.scan.feed import import_full, load_feed_file
-from protocol.console import UsageError
 from protocol.enrolment import DeviceIdentity, DeviceKind
-from protocol.heap import settle_heap
 from protocol.models import Roster, Sightings
 
 

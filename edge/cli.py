@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from console import build_parser, run
 from edge.errors import EdgeError
-from protocol.console import build_parser, run
 
 # Each module owns its subcommand and registers it with ``register(sub)``.
 _COMMAND_MODULES: Final[tuple[str, ...]] = (

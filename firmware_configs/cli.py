@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from console import build_parser, run
 from firmware_configs.errors import ConfigError
-from protocol.console import build_parser, run
 
 _COMMAND_MODULES: Final = ("firmware_configs.commands",)
 

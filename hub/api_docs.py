@@ -13,8 +13,8 @@ from typing import Any, Final
 import orjson
 from pydantic import BaseModel
 
+from console import say
 from hub.errors import HubError
-from protocol.console import say
 from protocol.models import (
     SCHEMA_VERSION,
     Ack,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from console import build_parser, run
 from edge.errors import EdgeError
 from hub.errors import HubError
-from protocol.console import build_parser, run
 
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.run_cli",

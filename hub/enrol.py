@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from console import say
 from hub import registry
 from hub.errors import EnrolmentError
 from hub.fleet.commands import revoke_at_broker
@@ -13,7 +14,6 @@ from hub.fleet.revocation import reload_broker
 from hub.fleet.store_security import FleetFiles
 from hub.settings import DEFAULT_DATA_DIR, HubHome, HubSettings, parse_broker_url
 from hub.storage import SqliteEventStore
-from protocol.console import say
 from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
 from protocol.sealing import x25519_public_to_text
 from protocol.signing import new_signing_key, private_key_to_text, public_key_to_text

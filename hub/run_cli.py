@@ -9,6 +9,8 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from console import UsageError
+from console.heap import settle_heap
 from edge.maps.load import open_map
 from edge.maps.web import map_router
 from edge.recs.catalog_recs import CatalogRecommender
@@ -22,8 +24,6 @@ from hub.dashboard.rollups import stored_data_opener
 from hub.service import HubService
 from hub.settings import DEFAULT_DATA_DIR, HubHome, parse_broker_url
 from hub.web import create_app
-from protocol.console import UsageError
-from protocol.heap import settle_heap
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

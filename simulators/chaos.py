@@ -16,8 +16,8 @@ from typing import Final
 import orjson
 from tqdm import tqdm
 
+from console import say
 from edge.outbox import pending_events
-from protocol.console import say
 from simulators.bench.delivery import count_delivery
 from simulators.errors import SimError
 from simulators.fleet import SimStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from protocol.console import build_parser, run
+from console import build_parser, run
 from simulators.errors import SimError
 
 # Top-level subcommands; each module registers its own with ``register(sub)``.

@@ -8,10 +8,10 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from console import say
 from hub.broker import free_port
 from hub.dashboard.auth import Role
 from hub.dashboard.users_cli import add_users
-from protocol.console import say
 from simulators.demo_shop import demo_shop
 from simulators.fleet import SimStore
 from simulators.kiosk_screen import demo_venue

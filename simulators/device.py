@@ -18,12 +18,12 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Final
 
+from console.heap import settle_heap
 from edge.agent import EdgeAgent
 from edge.errors import OutboxFullError
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
 from protocol.enrolment import DeviceIdentity, DeviceKind
-from protocol.heap import settle_heap
 from simulators.kiosk_screen import serve_kiosk
 
 TICK_S: Final = 0.01  # generator resolution: 100 ticks a second

@@ -28,12 +28,12 @@ import numpy as np
 import orjson
 from tqdm import tqdm
 
+from console import say
 from edge.errors import EdgeError
 from hub.consent import backup
 from hub.consent.registry import ConsentRegistry
 from hub.consent.shredding import keystore_path
 from hub.errors import HubError
-from protocol.console import say
 from protocol.purposes import Purpose
 from simulators.errors import SimError
 from simulators.privacy_scan import Artifacts, judge

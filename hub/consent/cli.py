@@ -9,13 +9,13 @@ from pathlib import Path
 
 import orjson
 
+from console import say
 from hub.consent import backup
 from hub.consent.datamap import fideslang_dataset, notice_html, records_of_processing
 from hub.consent.registry import ConsentRegistry
 from hub.consent.retention import enforce_retention
 from hub.consent.settings import ConsentError, load_settings
 from hub.settings import DEFAULT_DATA_DIR, HubHome
-from protocol.console import say
 from protocol.timefmt import from_unix, rfc3339_ms
 
 

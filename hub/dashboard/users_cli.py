@@ -13,12 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+from console import say
 from hub.dashboard import auth
 from hub.dashboard.auth import Role, UserError
 from hub.dashboard.pages_admin import generated_password
 from hub.dashboard.schema import open_writer
 from hub.settings import DEFAULT_DATA_DIR, HubHome
-from protocol.console import say
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

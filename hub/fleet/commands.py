@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 from cryptography import x509
 
+from console import say
 from firmware_configs.errors import ConfigError
 from firmware_configs.store_bundle import load_store
 from hub.fleet.acl import write_acl_file
@@ -24,7 +25,6 @@ from hub.fleet.revocation import (
 )
 from hub.fleet.secure_files import PRIVATE, write_atomically
 from hub.fleet.store_security import FleetFiles, broker_config_lines, create_store_security
-from protocol.console import say
 from protocol.topics import HUB_ID
 
 CREDENTIALS: str = "credentials.json"

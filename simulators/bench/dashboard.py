@@ -25,13 +25,13 @@ import httpx
 import orjson
 from tqdm import tqdm
 
+from console import say
 from hub.consent.shredding import encrypt
 from hub.consent.system import ConsentSystem
 from hub.dashboard import auth
 from hub.dashboard.users_cli import add_users
 from hub.settings import HubHome
 from hub.storage import CheckedBatch, EventRow, SqliteEventStore
-from protocol.console import say
 from protocol.ids import uuid7_texts
 from simulators.errors import SimError
 from simulators.fleet import SimStore

@@ -22,7 +22,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from tqdm import tqdm
 
-from protocol.console import say
+from console import say
 from simulators.bench.delivery import count_delivery
 from simulators.device import acks_path
 from simulators.errors import SimError

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from protocol.heap import YOUNG_THRESHOLD, settle_heap
+from console.heap import YOUNG_THRESHOLD, settle_heap
 
 
 @pytest.fixture
