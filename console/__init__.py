@@ -32,7 +32,7 @@ def build_parser(prog: str, description: str, modules: Sequence[str]) -> argpars
     return parser
 
 
-def run(
+def dispatch(
     parser: argparse.ArgumentParser,
     argv: Sequence[str] | None,
     errors: tuple[type[BaseException], ...],

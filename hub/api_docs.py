@@ -105,8 +105,8 @@ def asyncapi() -> dict[str, Any]:
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI document of the hub's HTTP API (built on a throwaway data directory)."""
+    from hub.cli.run import build_app  # noqa: PLC0415
     from hub.consent.system import ConsentSystem  # noqa: PLC0415 - heavy; only here
-    from hub.run_cli import build_app  # noqa: PLC0415
     from hub.settings import HubHome, HubSettings  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="instore-api-") as tmp:

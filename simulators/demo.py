@@ -10,8 +10,8 @@ from types import FrameType
 
 from console import say
 from hub.broker import free_port
+from hub.cli.user import add_users
 from hub.dashboard.auth import Role
-from hub.dashboard.users_cli import add_users
 from simulators.demo_shop import demo_shop
 from simulators.fleet import SimStore
 from simulators.kiosk_screen import demo_venue

@@ -14,7 +14,7 @@ from edge.recs.catalog_recs import CatalogRecommender
 from edge.recs.model_slot import RecsSettings, open_recommender
 from edge.scan.catalog import Catalog, Product
 from simulators.baskets import make_store, never_suggested
-from simulators.recs_cli import build_model_file
+from simulators.cli.train_recs import build_model_file
 
 ITEMS: Final = 2000  # a small shop: trains in about a second at install or start
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
-from hub.enrol import enrol_device
+from hub.cli.device import enrol_device
 from hub.fleet.store_security import create_store_security, tls_listener_lines
 from hub.settings import HubHome, HubSettings
 from protocol.enrolment import BrokerAddress, DeviceKind

@@ -37,8 +37,8 @@ from edge.outbox import Draft
 from edge.presence.roster import RosterFilter
 from edge.uplink import UplinkSettings
 from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
+from hub.cli.device import enrol_device
 from hub.consent.pairing import code_on_page
-from hub.enrol import enrol_device
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
 from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind

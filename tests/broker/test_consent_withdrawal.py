@@ -21,8 +21,8 @@ from edge.agent import EdgeAgent
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
 from hub.broker import BrokerSettings, Mosquitto, find_mosquitto, free_port
+from hub.cli.device import enrol_device
 from hub.consent.system import ConsentSystem
-from hub.enrol import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import tokens_around

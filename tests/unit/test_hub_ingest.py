@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.enrol import enrol_device
+from hub.cli.device import enrol_device
 from hub.ingest import BatchChecker, event_digest
 from hub.settings import HubHome, HubSettings
 from hub.storage import SqliteEventStore

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import orjson
 
+from firmware_configs.cli.provision import register_provision
 from firmware_configs.errors import ConfigError
-from firmware_configs.provision_command import register_provision
 from firmware_configs.schemas import json_schema
 from firmware_configs.validation import validate_paths
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from console import build_parser, run
+from console import build_parser, dispatch
 from edge.errors import EdgeError
 from hub.errors import HubError
 
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
-    "hub.run_cli",
-    "hub.enrol",
-    "hub.dashboard.users_cli",
-    "hub.consent.cli",
-    "hub.fleet.commands",
+    "hub.cli.run",
+    "hub.cli.device",
+    "hub.cli.user",
+    "hub.cli.privacy",
+    "hub.cli.fleet",
     "hub.api_docs",
 )
 
@@ -22,4 +22,4 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-hub", "The instore store hub.", _COMMAND_MODULES)
     # EdgeError: the hub also opens maps (phone pages), whose errors are the edge's.
-    return run(parser, argv, (HubError, EdgeError))
+    return dispatch(parser, argv, (HubError, EdgeError))

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from console import build_parser, run
+from console import build_parser, dispatch
 from edge.errors import EdgeError
 
 # Each module owns its subcommand and registers it with ``register(sub)``.
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
-    "edge.agent_cli",
-    "edge.maps.cli",
-    "edge.presence.cli",
-    "edge.scan.cli",
+    "edge.cli.run",
+    "edge.cli.map",
+    "edge.cli.ble",
+    "edge.cli.scan",
 )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-edge", "The instore edge agent.", _COMMAND_MODULES)
-    return run(parser, argv, (EdgeError,))
+    return dispatch(parser, argv, (EdgeError,))

@@ -80,9 +80,9 @@ def _handle(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         raise SimError(str(exc)) from exc
     if args.json:
-        print(json.dumps({"path": str(args.out), **meta}))  # noqa: T201
+        print(json.dumps({"path": str(args.out), **meta}))
     else:
-        print(f"wrote {args.out} (version {meta['version']}, metrics {meta['metrics']})")  # noqa: T201
+        print(f"wrote {args.out} (version {meta['version']}, metrics {meta['metrics']})")
     return 0
 
 

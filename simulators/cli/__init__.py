@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from console import build_parser, run
+from console import build_parser, dispatch
 from simulators.errors import SimError
 
 # Top-level subcommands; each module registers its own with ``register(sub)``.
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
-    "simulators.bench.command",
+    "simulators.cli.bench",
     "simulators.demo",
     "simulators.chaos",
     "simulators.device",
     "simulators.privacy_audit",
-    "simulators.recs_cli",
+    "simulators.cli.train_recs",
     "simulators.venue",
     "simulators.ble_world",
 )
@@ -23,4 +23,4 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-sim", "Simulators, benchmarks and audits.", _COMMAND_MODULES)
-    return run(parser, argv, (SimError,))
+    return dispatch(parser, argv, (SimError,))

@@ -92,9 +92,9 @@ def _gateway(args: argparse.Namespace) -> int:
             out.write(text)
     except OSError as exc:
         raise ConfigError(f"cannot write to {args.out}: {exc.strerror or exc}") from exc
-    print(csv_path)  # noqa: T201  # the command's result: where the file is
+    print(csv_path)  # the command's result: where the file is
     if args.bin:
         bin_path = args.out / f"{args.id}.nvs.bin"
         build_nvs_partition(csv_path, bin_path)
-        print(bin_path)  # noqa: T201
+        print(bin_path)
     return 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from console import build_parser, run
+from console import build_parser, dispatch
 from firmware_configs.errors import ConfigError
 
-_COMMAND_MODULES: Final = ("firmware_configs.commands",)
+_COMMAND_MODULES: Final = ("firmware_configs.cli.validate",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-config", "Validate instore configs.", _COMMAND_MODULES)
-    return run(parser, argv, (ConfigError,))
+    return dispatch(parser, argv, (ConfigError,))

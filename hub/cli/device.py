@@ -8,8 +8,8 @@ from pathlib import Path
 
 from console import say
 from hub import registry
+from hub.cli.fleet import revoke_at_broker
 from hub.errors import EnrolmentError
-from hub.fleet.commands import revoke_at_broker
 from hub.fleet.revocation import reload_broker
 from hub.fleet.store_security import FleetFiles
 from hub.settings import DEFAULT_DATA_DIR, HubHome, HubSettings, parse_broker_url
