@@ -15,16 +15,16 @@ from typing import Final
 import httpx
 from fastapi import FastAPI
 
+from domain.catalog.products import Catalog
+from domain.maps.load import open_map
+from domain.maps.web import map_router
 from edge.agent import EdgeAgent
 from edge.kiosk.kiosk import ScanEvent, Suggester
 from edge.kiosk.session import Pairing
 from edge.kiosk.web import build_kiosk_app
-from edge.maps.load import open_map
-from edge.maps.web import map_router
 from edge.ports import Camera, CodeInput
 from edge.presence.live import GatewayPresence
 from edge.presence.roster import TOKEN, Sighting
-from edge.scan.catalog import Catalog
 from edge.sealer import Sealer
 from protocol.enrolment import DeviceIdentity
 from protocol.errors import WireFormatError

@@ -20,7 +20,7 @@ from protocol.signing import sign
 REDEEM_PATH: Final = "/s/pair/redeem"
 SIGNATURE_HEADER: Final = "X-Instore-Signature"
 MAX_SKEW_S: Final = 60.0  # a request older (or newer) than this is refused: no replays later
-HISTORY_MAX: Final = 32  # GTINs in an answer: the policy reads no more (edge.recs.policy)
+HISTORY_MAX: Final = 32  # GTINs in an answer: the policy reads no more (domain.recs.policy)
 
 
 class RedeemRequest(WireModel):

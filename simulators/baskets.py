@@ -20,9 +20,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from edge.recs.policy import Product
-from edge.recs.service import ProductTable
-from edge.scan.gtin import check_digit, gtin14
+from domain.catalog.gtin import check_digit, gtin14
+from domain.recs.policy import Product
+from domain.recs.service import ProductTable
 from simulators.errors import SimError
 
 IntArray = npt.NDArray[np.int64]

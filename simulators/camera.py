@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from domain.catalog.symbols import Code
 from edge.ports import Frame
-from edge.scan.symbols import Code
 
 RESOLUTIONS: Final = ((1280, 720), (1920, 1080))
 _ZXING_FORMAT: Final = {

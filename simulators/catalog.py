@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from typing import Final
 
-from edge.scan.catalog import Product
-from edge.scan.gtin import check_digit
+from domain.catalog.gtin import check_digit
+from domain.catalog.products import Product
 
 # (category, items, allergens that category's items may carry, price range in cents)
 _CATEGORIES: Final[tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[int, int]], ...]] = (

@@ -10,9 +10,9 @@ from typing import Final
 
 import orjson
 
-from edge.recs.catalog_recs import CatalogRecommender
-from edge.recs.model_slot import RecsSettings, open_recommender
-from edge.scan.catalog import Catalog, Product
+from domain.catalog.products import Catalog, Product
+from domain.recs.catalog_recs import CatalogRecommender
+from domain.recs.model_slot import RecsSettings, open_recommender
 from simulators.baskets import make_store, never_suggested
 from simulators.cli.train_recs import build_model_file
 

@@ -18,9 +18,9 @@ from typing import Final
 
 import httpx
 
+from domain.catalog.products import Product
+from domain.catalog.symbols import Code
 from edge.ports import Frame
-from edge.scan.catalog import Product
-from edge.scan.symbols import Code
 from hub.consent.pairing import code_on_page
 from simulators.camera import FrameSpec, random_spec, render
 

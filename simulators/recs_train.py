@@ -25,7 +25,7 @@ import onnx
 import scipy.sparse as sp
 from onnx import TensorProto, helper, numpy_helper
 
-from edge.backends.onnx_model import MODEL_FORMAT
+from domain.backends.onnx_model import MODEL_FORMAT
 from simulators.baskets import Baskets
 from simulators.errors import SimError
 

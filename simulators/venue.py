@@ -17,9 +17,9 @@ import numpy as np
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
-from edge.maps.geo import LocalProjection
-from edge.maps.model import Connector, Level, Opening, Unit, Venue
-from edge.maps.planogram import gtin_is_valid
+from domain.maps.geo import LocalProjection
+from domain.maps.model import Connector, Level, Opening, Unit, Venue
+from domain.maps.planogram import gtin_is_valid
 
 # Somewhere in Stockholm: any origin works; the demo has to sit on the Earth somewhere.
 ORIGIN: Final = (18.0686, 59.3293)

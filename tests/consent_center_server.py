@@ -13,7 +13,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from edge.recs.catalog_recs import CatalogRecommender
+from domain.recs.catalog_recs import CatalogRecommender
 from hub.broker import free_port, wait_for_port
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem

@@ -1,1 +1,1 @@
-"""Real backends for the edge ports: OpenCV camera, bleak scanner, onnxruntime model."""
+"""Real backends for the edge ports: the OpenCV camera and the bleak scanner."""

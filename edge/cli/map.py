@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from edge.maps.errors import MapError
-from edge.maps.load import StoreMap, open_map, validate_map
-from edge.maps.route import Route, level_label
-from edge.maps.svg import render_level
+from domain.maps.errors import MapError
+from domain.maps.load import StoreMap, open_map, validate_map
+from domain.maps.route import Route, level_label
+from domain.maps.svg import render_level
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +78,7 @@ def _render(args: argparse.Namespace) -> int:
     svg = render_level(router, level_id, route, args.lang)
     suffix = args.out.suffix.lower()
     if suffix == ".png":
-        from edge.maps.png import svg_to_png  # noqa: PLC0415 (playwright only when asked)
+        from domain.maps.png import svg_to_png  # noqa: PLC0415 (playwright only when asked)
 
         svg_to_png(svg, args.out, args.width)
     elif suffix == ".svg":

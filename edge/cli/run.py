@@ -14,16 +14,16 @@ import uvicorn
 
 from console import UsageError
 from console.heap import settle_heap
+from domain.catalog.feed import import_full, load_feed_file
+from domain.catalog.products import Catalog
+from domain.recs.catalog_recs import CatalogRecommender
+from domain.recs.model_slot import ModelInstaller, RecsSettings, open_recommender
 from edge.agent import EdgeAgent
 from edge.backends.bleak_scanner import BleakBleScanner
 from edge.backends.opencv_camera import OpenCvCamera, parse_source
 from edge.presence.config import load_settings
 from edge.presence.live import GatewayPresence
-from edge.recs.catalog_recs import CatalogRecommender
-from edge.recs.model_slot import ModelInstaller, RecsSettings, open_recommender
 from edge.runtime import GatewayRuntime, build_kiosk
-from edge.scan.catalog import Catalog
-from edge.scan.feed import import_full, load_feed_file
 from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.models import Roster, Sightings
 

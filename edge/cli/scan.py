@@ -10,11 +10,11 @@ import cv2
 import numpy as np
 import orjson
 
+from domain.catalog.feed import FeedError, import_full, load_feed_file
+from domain.catalog.products import Catalog
 from edge.errors import EdgeInputError
 from edge.ports import Frame
-from edge.scan.catalog import Catalog
 from edge.scan.decoder import make_decoder, to_gray
-from edge.scan.feed import FeedError, import_full, load_feed_file
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from edge.recs.texts import templates
+from domain.recs.texts import templates
 
 LANGUAGES: Final = ("en", "de", "sv", "nl", "da", "fi")
 DEFAULT_LANGUAGE: Final = "en"

@@ -17,16 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+from domain.catalog.products import Catalog, Product
+from domain.catalog.symbols import Code, gtin_key, normalise, pairing_token
+from domain.recs.catalog_recs import Asker
+from domain.recs.policy import Decision, Moment, Suggestion, Visit
 from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, KioskSession, PairingResolver
-from edge.recs.catalog_recs import Asker
-from edge.recs.policy import Decision, Moment, Suggestion, Visit
-from edge.scan.catalog import Catalog, Product
-from edge.scan.symbols import Code, gtin_key, normalise, pairing_token
 from protocol.purposes import Purpose
 
 
 class Suggester(Protocol):
-    """The recommender as the kiosk asks it (:class:`edge.recs.catalog_recs.CatalogRecommender`)."""
+    """The recommender as the kiosk asks it (``domain.recs.catalog_recs.CatalogRecommender``)."""
 
     def at(
         self,

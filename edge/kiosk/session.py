@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from edge.recs.policy import Visit
+from domain.recs.policy import Visit
 from protocol.purposes import Purpose
 
 # 90 s: long enough to read a product card and scan the next item, short enough that the

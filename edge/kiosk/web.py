@@ -21,12 +21,12 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
+from domain.catalog.products import Catalog
 from edge.kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, strings_for
 from edge.kiosk.kiosk import EventSink, Kiosk, Suggester
 from edge.kiosk.scanloop import CameraLoop, ScannerLoop
 from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, PairingResolver
 from edge.ports import Camera, CodeInput
-from edge.scan.catalog import Catalog
 from edge.scan.worker import DeadlineDecoder
 
 _HERE: Final = Path(__file__).parent

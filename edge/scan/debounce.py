@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from edge.scan.symbols import Code
+from domain.catalog.symbols import Code
 
 # 1.5 s: a code drops out of a few frames when the pack wobbles or glare crosses it;
 # shorter gaps than this are the same scan, not a new one.

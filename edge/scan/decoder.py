@@ -13,7 +13,7 @@ The combined decoder reads what a kiosk camera sees better than either library:
 (A last zxing-cpp pass over a contrast-equalised frame was tried and dropped: it added
 no code on a 300-frame corpus and cost most on frames without any code.)
 
-Every read goes through :func:`edge.scan.symbols.normalise`, so a retail code with a
+Every read goes through :func:`domain.catalog.symbols.normalise`, so a retail code with a
 wrong check digit is dropped. Decoders only read frames; they never store or send them.
 """
 
@@ -28,8 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import zxingcpp
 
+from domain.catalog.symbols import Code, normalise
 from edge.ports import Frame
-from edge.scan.symbols import Code, normalise
 
 # The formats a shop's products and the project's QR codes use (DESIGN section 9).
 # Reading only these keeps zxing-cpp from guessing exotic symbologies out of clutter.

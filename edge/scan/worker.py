@@ -21,10 +21,10 @@ from typing import Final
 
 import numpy as np
 
+from domain.catalog.symbols import Code
 from edge.errors import EdgeError
 from edge.ports import Frame
 from edge.scan.decoder import Read, make_decoder, to_gray
-from edge.scan.symbols import Code
 
 # 500 ms: a shopper holds a pack still for about a second, so a frame that takes longer
 # than half of that is better dropped for the next one than waited for. Normal frames

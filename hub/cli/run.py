@@ -11,12 +11,12 @@ from fastapi import FastAPI
 
 from console import UsageError
 from console.heap import settle_heap
-from edge.maps.load import open_map
-from edge.maps.web import map_router
-from edge.recs.catalog_recs import CatalogRecommender
-from edge.recs.model_slot import RecsSettings, open_recommender
-from edge.scan.catalog import Catalog
-from edge.scan.feed import import_full, load_feed_file
+from domain.catalog.feed import import_full, load_feed_file
+from domain.catalog.products import Catalog
+from domain.maps.load import open_map
+from domain.maps.web import map_router
+from domain.recs.catalog_recs import CatalogRecommender
+from domain.recs.model_slot import RecsSettings, open_recommender
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed

@@ -18,9 +18,9 @@ import orjson
 from fastapi import APIRouter, Cookie, Form, Header, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from edge.recs.catalog_recs import Asker, CatalogRecommender
-from edge.recs.policy import Moment
-from edge.scan.catalog import Catalog
+from domain.catalog.products import Catalog
+from domain.recs.catalog_recs import Asker, CatalogRecommender
+from domain.recs.policy import Moment
 from hub.consent.datamap import TEMPLATES, notice_html, qr_svg
 from hub.consent.settings import ConsentError
 from hub.consent.system import ConsentSystem

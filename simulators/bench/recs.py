@@ -25,7 +25,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from edge.backends.onnx_model import OnnxModelRunner
+from domain.backends.onnx_model import OnnxModelRunner
 from simulators.baskets import Baskets, make_store, split_by_week
 from simulators.errors import SimError
 from simulators.recs_train import cooccurrence, metadata_for, save_onnx, train

@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 from tqdm import tqdm
 
-from edge.maps.route import Router
+from domain.maps.route import Router
 from simulators.errors import SimError
 from simulators.venue import grid_venue, random_unit_pairs
 

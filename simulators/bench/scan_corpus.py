@@ -13,9 +13,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Final
 
-from edge.scan.catalog import Product
-from edge.scan.gtin import shortest_form
-from edge.scan.symbols import PAIRING_PREFIX, Code
+from domain.catalog.gtin import shortest_form
+from domain.catalog.products import Product
+from domain.catalog.symbols import PAIRING_PREFIX, Code
 from simulators.camera import RESOLUTIONS, FrameSpec, random_spec
 
 EMPTY_SHARE: Final = 0.32  # >= 300 of 1,000 frames with no code (issue 5)

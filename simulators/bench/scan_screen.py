@@ -14,8 +14,8 @@ from typing import Final
 import numpy as np
 import uvicorn
 
+from domain.catalog.products import Catalog
 from edge.kiosk.web import build_kiosk_app
-from edge.scan.catalog import Catalog
 from edge.scan.decoder import CombinedDecoder, to_gray
 from simulators.bench.scan_corpus import retail_code
 from simulators.camera import FrameSpec, SimulatedCamera, random_spec, render

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from edge.maps.png import CHROMIUM, CHROMIUM_ARGS
+from domain.maps.png import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")  # Playwright's sync API holds an event loop while open

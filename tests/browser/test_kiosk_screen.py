@@ -15,11 +15,11 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
 
+from domain.catalog.products import Catalog, Product
+from domain.catalog.symbols import Code
 from edge.kiosk.kiosk import Kiosk, ScanEvent
 from edge.kiosk.session import Pairing
 from edge.kiosk.web import build_kiosk_app
-from edge.scan.catalog import Catalog, Product
-from edge.scan.symbols import Code
 from edge.scan.worker import DeadlineDecoder
 from protocol.purposes import Purpose
 from simulators.bench.scan_corpus import retail_code

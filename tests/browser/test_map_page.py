@@ -14,8 +14,8 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, expect
 
-from edge.maps.load import open_map
-from edge.maps.web import map_router
+from domain.maps.load import open_map
+from domain.maps.web import map_router
 from simulators.venue import DemoVenue, demo_gtins, write_demo_venue
 from tests.browser.screenshots import SCREENSHOTS
 

@@ -12,11 +12,11 @@ import numpy as np
 import orjson
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from domain.catalog.products import Catalog
 from edge.agent import EdgeAgent
 from edge.presence.config import PresenceSettings
 from edge.presence.live import GatewayPresence
 from edge.runtime import GatewayRuntime, build_kiosk
-from edge.scan.catalog import Catalog
 from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.models import Roster, RosterEntry, Sightings, decode_event
 from protocol.sealing import open_sealed, x25519_public_to_text

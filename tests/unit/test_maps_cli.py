@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from domain.maps.load import open_map
+from domain.maps.svg import render_level
 from edge.cli import main
-from edge.maps.load import open_map
-from edge.maps.svg import render_level
 from simulators.venue import DemoVenue, write_demo_venue
 
 

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edge.maps.errors import MapError, MapInvalidError, PlanogramError
-from edge.maps.geo import LocalProjection
-from edge.maps.imdf import load_imdf, validate_imdf
-from edge.maps.load import load_venue, validate_map
-from edge.maps.planogram import gtin_is_valid, read_planogram
+from domain.maps.errors import MapError, MapInvalidError, PlanogramError
+from domain.maps.geo import LocalProjection
+from domain.maps.imdf import load_imdf, validate_imdf
+from domain.maps.load import load_venue, validate_map
+from domain.maps.planogram import gtin_is_valid, read_planogram
 from simulators.venue import demo_gtins, write_demo_venue
 
 

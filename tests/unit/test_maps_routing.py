@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.maps.errors import NoRouteError, UnknownPlaceError
-from edge.maps.i18n import LANGUAGES, level_name
-from edge.maps.load import open_map
-from edge.maps.route import Router
-from edge.maps.shopyaml import load_shop_yaml
+from domain.maps.errors import NoRouteError, UnknownPlaceError
+from domain.maps.i18n import LANGUAGES, level_name
+from domain.maps.load import open_map
+from domain.maps.route import Router
+from domain.maps.shopyaml import load_shop_yaml
 from simulators.bench.route import run as bench_run
 from simulators.venue import grid_venue, write_demo_venue
 

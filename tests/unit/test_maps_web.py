@@ -9,8 +9,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from edge.maps.load import open_map
-from edge.maps.web import map_router
+from domain.maps.load import open_map
+from domain.maps.web import map_router
 from simulators.venue import DemoVenue, demo_venue_path, write_demo_venue
 
 

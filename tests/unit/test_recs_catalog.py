@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from edge.recs.catalog_recs import Asker, CatalogRecommender, UnnamedItemsError
-from edge.recs.model_slot import (
+from domain.catalog.products import Catalog
+from domain.recs.catalog_recs import Asker, CatalogRecommender, UnnamedItemsError
+from domain.recs.model_slot import (
     ModelInstaller,
     ModelItemsError,
     RecsSettings,
     load_model_file,
     open_recommender,
 )
-from edge.recs.policy import Moment
-from edge.scan.catalog import Catalog
+from domain.recs.policy import Moment
 from protocol.models import ModelPush
 from protocol.purposes import Purpose
 from simulators.baskets import make_store, split_by_week

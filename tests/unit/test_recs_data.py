@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.backends.onnx_model import OnnxModelRunner
+from domain.backends.onnx_model import OnnxModelRunner
 from simulators.baskets import (
     CatalogError,
     make_catalog,

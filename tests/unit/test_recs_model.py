@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.backends.onnx_model import ModelError, OnnxModelRunner
+from domain.backends.onnx_model import ModelError, OnnxModelRunner
 from edge.ports import ModelRunner
 from simulators.baskets import make_store, split_by_week
 from simulators.recs_train import ShortlistModel, metadata_for, save_onnx, score_numpy, train

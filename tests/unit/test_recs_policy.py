@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.backends.onnx_model import OnnxModelRunner
-from edge.recs.policy import (
+from domain.backends.onnx_model import OnnxModelRunner
+from domain.recs.policy import (
     PERSONAL_CAP,
     RELATED_COUNT,
     VISIT_IDLE_S,
@@ -22,8 +22,8 @@ from edge.recs.policy import (
     decide,
     plan,
 )
-from edge.recs.service import ProductTable, Recommender, Shopper
-from edge.recs.texts import LANGUAGES, Reason, language_of, why
+from domain.recs.service import ProductTable, Recommender, Shopper
+from domain.recs.texts import LANGUAGES, Reason, language_of, why
 from protocol.purposes import Purpose
 from simulators.baskets import make_store, product_table, split_by_week
 from simulators.recs_train import metadata_for, save_onnx, train

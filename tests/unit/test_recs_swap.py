@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.backends.onnx_model import ModelError
-from edge.recs.model_slot import (
+from domain.backends.onnx_model import ModelError
+from domain.recs.model_slot import (
     ModelInstaller,
     ModelMismatchError,
     RecsSettings,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from edge.scan.catalog import Catalog, Product
-from edge.scan.feed import FeedError, apply_delta, import_full
-from edge.scan.symbols import Code
+from domain.catalog.feed import FeedError, apply_delta, import_full
+from domain.catalog.products import Catalog, Product
+from domain.catalog.symbols import Code
 from simulators.catalog import demo_catalog
 
 CSV = """gtin,name,price,currency,allergens,shelf,stock

@@ -9,9 +9,9 @@ import cv2
 import orjson
 import pytest
 
+from domain.catalog.symbols import Code
 from edge.cli import main as edge_main
 from edge.scan.decoder import make_decoder, to_gray
-from edge.scan.symbols import Code
 from simulators.camera import RESOLUTIONS, FrameSpec, Placement, random_spec, render
 
 EAN = Code("EAN13", "4006381333931")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.scan.debounce import Debouncer
-from edge.scan.gtin import (
+from domain.catalog.gtin import (
     check_digit,
     expand_upce,
     gtin14,
@@ -14,7 +13,8 @@ from edge.scan.gtin import (
     is_valid_gtin,
     shortest_form,
 )
-from edge.scan.symbols import Code, gtin_key, normalise, pairing_token
+from domain.catalog.symbols import Code, gtin_key, normalise, pairing_token
+from edge.scan.debounce import Debouncer
 from edge.scan.wedge import WedgeAssembler
 
 

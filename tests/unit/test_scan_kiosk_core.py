@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from domain.catalog.products import Catalog, Product
+from domain.catalog.symbols import Code
 from edge.kiosk.i18n import LANGUAGES, STRINGS, pick_language, strings_for
 from edge.kiosk.kiosk import Kiosk, ScanEvent
 from edge.kiosk.session import Pairing
-from edge.scan.catalog import Catalog, Product
-from edge.scan.symbols import Code
 from protocol.purposes import Purpose
 from simulators.demo_shop import DemoShop, demo_shop
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from edge.scan.symbols import Code
+from domain.catalog.symbols import Code
 from edge.scan.worker import DeadlineDecoder
 from simulators.camera import FrameSpec, Placement, render
 

@@ -9,7 +9,7 @@ from typing import Final
 import shapely
 from shapely.strtree import STRtree
 
-from edge.maps.model import Unit, Venue
+from domain.maps.model import Unit, Venue
 
 # 10 cm: survey drawings and hand-drawn YAML disagree by a wall's plaster, not more.
 TOLERANCE_M: Final = 0.10

@@ -16,11 +16,11 @@ import jinja2
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from edge.maps.errors import MapError, NoRouteError, UnknownPlaceError
-from edge.maps.i18n import LANGUAGES, language, phrase
-from edge.maps.load import StoreMap
-from edge.maps.route import Route, level_label
-from edge.maps.svg import render_level
+from domain.maps.errors import MapError, NoRouteError, UnknownPlaceError
+from domain.maps.i18n import LANGUAGES, language, phrase
+from domain.maps.load import StoreMap
+from domain.maps.route import Route, level_label
+from domain.maps.svg import render_level
 
 _TEMPLATES: Final = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent),

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.maps.errors import MapError, PlanogramError
-from edge.maps.model import Venue
+from domain.maps.errors import MapError, PlanogramError
+from domain.maps.model import Venue
 
 
 def gtin_is_valid(code: str) -> bool:

@@ -13,11 +13,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.catalog.products import Catalog
+from domain.recs.policy import Decision, Moment, Product, Visit
+from domain.recs.service import ProductTable, Recommender, Shopper
 from edge.errors import EdgeInputError
 from edge.ports import ModelRunner
-from edge.recs.policy import Decision, Moment, Product, Visit
-from edge.recs.service import ProductTable, Recommender, Shopper
-from edge.scan.catalog import Catalog
 from protocol.purposes import Purpose
 
 

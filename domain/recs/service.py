@@ -1,8 +1,8 @@
 """The recommender as the kiosk and phone pages call it: policy, model, policy.
 
-:func:`edge.recs.policy.plan` decides which questions may be asked (consent decides
+:func:`domain.recs.policy.plan` decides which questions may be asked (consent decides
 whether history is touched at all), the model answers them, and
-:func:`edge.recs.policy.decide` picks what is shown. Time comes in as ``now``.
+:func:`domain.recs.policy.decide` picks what is shown. Time comes in as ``now``.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from edge.errors import EdgeInputError
-from edge.ports import ModelRunner
-from edge.recs.model_slot import ModelMismatchError
-from edge.recs.policy import (
+from domain.recs.model_slot import ModelMismatchError
+from domain.recs.policy import (
     Candidate,
     Decision,
     Moment,
@@ -23,11 +21,13 @@ from edge.recs.policy import (
     decide,
     plan,
 )
+from edge.errors import EdgeInputError
+from edge.ports import ModelRunner
 from protocol.purposes import Purpose
 
 
 class ProductTable:
-    """An in-memory :class:`edge.recs.policy.ProductBook`: product ``i`` is item ``i`` of
+    """An in-memory :class:`domain.recs.policy.ProductBook`: product ``i`` is item ``i`` of
     the model."""
 
     def __init__(self, products: Sequence[Product]) -> None:

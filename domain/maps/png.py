@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from edge.maps.errors import MapError
+from domain.maps.errors import MapError
 
 CHROMIUM: Final = "/usr/bin/chromium"
 # Flags for a quiet headless Chromium in a container with no user namespaces or GPU.

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from edge.scan.gtin import expand_upce, gtin14, gtin_from_digital_link, is_valid_gtin
+from domain.catalog.gtin import expand_upce, gtin14, gtin_from_digital_link, is_valid_gtin
 
 FORMATS: Final = (
     "EAN13",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from edge.scan.gtin import gtin14, is_valid_gtin, shortest_form
-from edge.scan.symbols import Code, gtin_key
+from domain.catalog.gtin import gtin14, is_valid_gtin, shortest_form
+from domain.catalog.symbols import Code, gtin_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge.maps.errors import MapError
-from edge.maps.imdf import load_imdf, validate_imdf
-from edge.maps.model import Venue
-from edge.maps.planogram import Slot, read_planogram, targets
-from edge.maps.route import Router
-from edge.maps.shopyaml import load_shop_yaml, validate_shop_yaml
+from domain.maps.errors import MapError
+from domain.maps.imdf import load_imdf, validate_imdf
+from domain.maps.model import Venue
+from domain.maps.planogram import Slot, read_planogram, targets
+from domain.maps.route import Router
+from domain.maps.shopyaml import load_shop_yaml, validate_shop_yaml
 
 PLANOGRAM_NAME = "planogram.csv"
 

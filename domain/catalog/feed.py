@@ -23,8 +23,8 @@ from typing import Any, Final
 
 import orjson
 
+from domain.catalog.products import Catalog, Product, product_key
 from edge.errors import EdgeInputError
-from edge.scan.catalog import Catalog, Product, product_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from edge.backends.onnx_model import ModelError, OnnxModelRunner
+from domain.backends.onnx_model import ModelError, OnnxModelRunner
 from edge.errors import EdgeError
 from edge.ports import ModelRunner
 from protocol.models import ModelPush
@@ -48,7 +48,7 @@ class RecsSettings:
 
     model_path: Path
     models_dir: Path  # where models pushed from the hub are kept
-    intra_op_threads: int = 1  # one shopper at a time; see edge/backends/onnx_model.py
+    intra_op_threads: int = 1  # one shopper at a time; see domain/backends/onnx_model.py
     expected_items: int | None = None  # the catalog size, when the agent knows it
 
 

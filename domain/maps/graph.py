@@ -20,8 +20,8 @@ from scipy.sparse import csr_matrix
 from shapely.geometry import LineString, MultiPolygon, Point
 from shapely.strtree import STRtree
 
-from edge.maps.checks import TOLERANCE_M, units_by_level
-from edge.maps.model import STEP_FREE_KINDS, STEPPED_UNIT_CATEGORIES, Area, Unit, Venue
+from domain.maps.checks import TOLERANCE_M, units_by_level
+from domain.maps.model import STEP_FREE_KINDS, STEPPED_UNIT_CATEGORIES, Area, Unit, Venue
 
 # Storey height: 4.5 m is typical of retail floors (slab to slab).
 LEVEL_HEIGHT_M: Final = 4.5

@@ -23,7 +23,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Protocol
 
-from edge.recs.texts import Reason, why
+from domain.recs.texts import Reason, why
 from protocol.purposes import Purpose
 
 PERSONAL_CAP: Final = 3  # a few a visit: more reads as pushing (shopper research, DESIGN 5)

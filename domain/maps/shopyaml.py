@@ -26,9 +26,9 @@ from shapely.errors import ShapelyError
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.strtree import STRtree
 
-from edge.maps.checks import geometry_problems
-from edge.maps.errors import MapError, MapInvalidError
-from edge.maps.model import CONNECTOR_KINDS, Connector, Labels, Level, Opening, Place, Unit, Venue
+from domain.maps.checks import geometry_problems
+from domain.maps.errors import MapError, MapInvalidError
+from domain.maps.model import CONNECTOR_KINDS, Connector, Labels, Level, Opening, Place, Unit, Venue
 
 
 def _labels(value: Any) -> Labels:

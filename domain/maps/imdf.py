@@ -12,11 +12,11 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from edge.maps.checks import geometry_problems
-from edge.maps.errors import MapInvalidError
-from edge.maps.geo import LocalProjection
-from edge.maps.imdf_archive import Feature, ImdfArchive, file_of, read_archive, structure_problems
-from edge.maps.model import (
+from domain.maps.checks import geometry_problems
+from domain.maps.errors import MapInvalidError
+from domain.maps.geo import LocalProjection
+from domain.maps.imdf_archive import Feature, ImdfArchive, file_of, read_archive, structure_problems
+from domain.maps.model import (
     CONNECTOR_KINDS,
     Connector,
     Labels,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-from edge.maps.errors import MapError
+from domain.maps.errors import MapError
 
 Feature = dict[str, Any]
 

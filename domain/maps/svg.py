@@ -12,9 +12,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from shapely.geometry import MultiPolygon, Polygon
 
-from edge.maps.i18n import phrase
-from edge.maps.model import Area, label
-from edge.maps.route import Route, Router, level_label
+from domain.maps.i18n import phrase
+from domain.maps.model import Area, label
+from domain.maps.route import Route, Router, level_label
 
 PAD_M: Final = 2.0  # margin around the level outline, metres
 # Label size bounds in metres: 0.7 m is still legible on a phone showing a 60 m shop.

@@ -11,10 +11,10 @@ from typing import Any, Final
 
 from scipy.sparse.csgraph import dijkstra
 
-from edge.maps.errors import NoRouteError, UnknownPlaceError
-from edge.maps.graph import Node, RouteGraph, build_graph
-from edge.maps.i18n import language, level_name, phrase
-from edge.maps.model import Level, Venue, label
+from domain.maps.errors import NoRouteError, UnknownPlaceError
+from domain.maps.graph import Node, RouteGraph, build_graph
+from domain.maps.i18n import language, level_name, phrase
+from domain.maps.model import Level, Venue, label
 
 # Bends sharper than this are a turn; 35 degrees keeps a zig-zag through doors "straight".
 TURN_DEG: Final = 35.0
