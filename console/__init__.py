@@ -1,5 +1,9 @@
 """What every ``instore-*`` command shares: subcommands registered by the modules that own
-them, and errors shown as one sentence with a non-zero exit status, never a traceback."""
+them, and errors shown as one sentence with a non-zero exit status, never a traceback.
+
+Each command line is a package ``<package>/cli/`` whose ``__init__`` names its subcommand
+modules; each module adds its subcommand with ``register(sub)``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from domain.errors import InputError, InstoreError
 from protocol.errors import ProtocolError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -18,7 +23,7 @@ class Registrar(Protocol):
     def __call__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
-class UsageError(ProtocolError):
+class UsageError(InputError):
     """Bad input on the command line or in a file it names: exit status 2."""
 
 
@@ -32,26 +37,19 @@ def build_parser(prog: str, description: str, modules: Sequence[str]) -> argpars
     return parser
 
 
-def dispatch(
-    parser: argparse.ArgumentParser,
-    argv: Sequence[str] | None,
-    errors: tuple[type[BaseException], ...],
-) -> int:
-    """Parse ``argv`` and run the chosen handler; project errors become one line on stderr."""
+def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` and run the chosen handler; our errors become one line on stderr,
+    with the error's exit status (2: bad input)."""
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
-    except UsageError as exc:
-        print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
-        return 2
-    except ProtocolError as exc:
+    except ProtocolError as exc:  # bad wire data in a file the command read
         print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
         return 1
-    except errors as exc:
+    except InstoreError as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
-        code: int = getattr(exc, "exit_code", 1)
-        return code
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
 

@@ -3,11 +3,11 @@ onnxruntime) are caught where they enter and re-raised as one of these with ``fr
 
 from __future__ import annotations
 
+from domain.errors import InputError, InstoreError
 
-class EdgeError(Exception):
+
+class EdgeError(InstoreError):
     """Root of every error raised by :mod:`edge`."""
-
-    exit_code = 1
 
 
 class OutboxError(EdgeError):
@@ -22,7 +22,5 @@ class OutboxFullError(OutboxError):
         self.limit_bytes = limit_bytes
 
 
-class EdgeInputError(EdgeError):
+class EdgeInputError(EdgeError, InputError):
     """Bad input from a user or a file (an unreadable image, malformed hex, a bad trace)."""
-
-    exit_code = 2

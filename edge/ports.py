@@ -7,7 +7,7 @@ same port, and the agent is built the same way with either.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -74,30 +74,3 @@ class BleScanner(Protocol):
     async def start(self, callback: DetectionCallback) -> None: ...
 
     async def stop(self) -> None: ...
-
-
-class ModelRunner(Protocol):
-    """A recommender model: context item indices in, scored item indices out.
-
-    Each result is ``(item, score, anchor)``: ``anchor`` is the context item that gave
-    the result most of its score (the "why"), or None when none did. ``weights`` weigh
-    the context items (history counts less than the item just scanned)."""
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def n_items(self) -> int: ...
-
-    @property
-    def item_keys(self) -> tuple[str, ...] | None:
-        """The GTIN-14 of each item, in order, if the model names its items."""
-        ...
-
-    def recommend(
-        self,
-        context: Sequence[int],
-        exclude: Sequence[int],
-        k: int,
-        weights: Sequence[float] | None = None,
-    ) -> list[tuple[int, float, int | None]]: ...

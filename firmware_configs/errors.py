@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from domain.errors import InputError
 
-class ConfigError(Exception):
-    """Root of every error raised by :mod:`firmware_configs`."""
 
-    exit_code = 2
+class ConfigError(InputError):
+    """Root of every error raised by :mod:`firmware_configs`: a config is bad input."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from domain.errors import InstoreError
 
-class HubError(Exception):
+
+class HubError(InstoreError):
     """Root of every error raised by :mod:`hub`."""
-
-    exit_code = 1
 
 
 class StorageError(HubError):

@@ -10,9 +10,10 @@ from typing import Final
 
 import orjson
 
+from domain.backends.onnx_model import OnnxModelRunner
 from domain.catalog.products import Catalog, Product
 from domain.recs.catalog_recs import CatalogRecommender
-from domain.recs.model_slot import RecsSettings, open_recommender
+from domain.recs.store import open_store_recs
 from simulators.baskets import make_store, never_suggested
 from simulators.cli.train_recs import build_model_file
 
@@ -56,5 +57,5 @@ def demo_shop(root: Path, seed: int = 1) -> DemoShop:
         for i in range(sim.size)
     ]
     catalog = Catalog(products)
-    slot = open_recommender(RecsSettings(model_path=model, models_dir=root / "models"))
-    return DemoShop(products, catalog, CatalogRecommender(slot, catalog), model)
+    recs = open_store_recs(catalog, model, OnnxModelRunner)
+    return DemoShop(products, catalog, recs.recommender, model)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from domain.errors import InstoreError
 
-class SimError(Exception):
+
+class SimError(InstoreError):
     """Root of every error raised by :mod:`simulators`."""
-
-    exit_code = 1

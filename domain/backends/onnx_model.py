@@ -1,4 +1,4 @@
-"""The onnxruntime backend of the :class:`edge.ports.ModelRunner` port.
+"""The onnxruntime backend of the :class:`domain.recs.ports.ModelRunner` port.
 
 One session per model file, reused for every request; one intra-op thread by default
 (a kiosk serves one shopper at a time, and a second thread costs more in hand-off than
@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
 
-from edge.errors import EdgeError
+from domain.recs.errors import ModelError
 
 MODEL_FORMAT: Final = "instore-recs-v1"  # the graph's inputs and outputs, see simulators/recs_train
 MAX_CONTEXT: Final = 64  # a basket plus some history; more only costs time
@@ -33,15 +33,6 @@ _ORT_ERRORS: Final = (
     RuntimeError,
     ValueError,
 )
-
-
-class ModelError(EdgeError):
-    """A recommender model file cannot be loaded or run."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"recommender model {path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 class OnnxModelRunner:

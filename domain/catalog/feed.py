@@ -24,7 +24,7 @@ from typing import Any, Final
 import orjson
 
 from domain.catalog.products import Catalog, Product, product_key
-from edge.errors import EdgeInputError
+from domain.errors import InputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class ImportReport:
     errors: list[LineError] = field(default_factory=list)
 
 
-class FeedError(EdgeInputError):
+class FeedError(InputError):
     """A feed could not be imported; ``errors`` says where and why."""
 
     def __init__(self, errors: list[LineError]) -> None:
@@ -232,4 +232,12 @@ def load_feed_file(path: Path) -> tuple[str, str]:
     try:
         return path.read_text(encoding="utf-8-sig"), kind
     except (OSError, UnicodeDecodeError) as exc:
-        raise EdgeInputError(f"cannot read feed {path}: {exc}") from exc
+        raise InputError(f"cannot read feed {path}: {exc}") from exc
+
+
+def read_catalog(path: Path) -> Catalog:
+    """The catalog of a feed file, imported whole (all or nothing)."""
+    catalog = Catalog()
+    text, kind = load_feed_file(path)
+    import_full(catalog, text, kind)
+    return catalog

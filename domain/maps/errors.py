@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from edge.errors import EdgeInputError
+from domain.errors import InputError
 
 
-class MapError(EdgeInputError):
+class MapError(InputError):
     """A map cannot be read or used (unreadable file, invalid IMDF, bad YAML)."""
 
 

@@ -14,21 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.catalog.products import Catalog
+from domain.recs.errors import UnnamedItemsError
 from domain.recs.policy import Decision, Moment, Product, Visit
+from domain.recs.ports import ModelRunner
 from domain.recs.service import ProductTable, Recommender, Shopper
-from edge.errors import EdgeInputError
-from edge.ports import ModelRunner
 from protocol.purposes import Purpose
-
-
-class UnnamedItemsError(EdgeInputError):
-    """The model file does not say which product each of its items is."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "the recommender model does not name its items; train it with "
-            "instore-sim train-recs, which writes their GTINs into the file"
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,30 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from domain.backends.onnx_model import ModelError, OnnxModelRunner
-from edge.errors import EdgeError
-from edge.ports import ModelRunner
+from domain.recs.errors import ModelError, ModelItemsError, ModelMismatchError
+from domain.recs.ports import ModelLoader, ModelRunner
 from protocol.models import ModelPush
 
 KEEP_FILES: Final = 2  # the model in service and the one before it, for a quick roll-back
-
-
-class ModelMismatchError(EdgeError):
-    """A model is for a different catalog than the one in service."""
-
-    def __init__(self, model_items: int, service_items: int) -> None:
-        super().__init__(
-            f"a model for {model_items} items does not fit the {service_items} items in service"
-        )
-        self.model_items = model_items
-        self.service_items = service_items
-
-
-class ModelItemsError(EdgeError):
-    """A model names other items (or none) than the one in service: another catalog."""
-
-    def __init__(self) -> None:
-        super().__init__("a model for other items does not fit the catalog in service")
+PUSHED_DIR: Final = "models"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +33,18 @@ class RecsSettings:
     intra_op_threads: int = 1  # one shopper at a time; see domain/backends/onnx_model.py
     expected_items: int | None = None  # the catalog size, when the agent knows it
 
+    @classmethod
+    def beside(cls, model_path: Path) -> RecsSettings:
+        """The configured model, with pushed models kept in ``models/`` beside it."""
+        return cls(model_path=model_path, models_dir=model_path.parent / PUSHED_DIR)
+
 
 def load_model_file(
-    path: Path, *, expected_items: int | None = None, intra_op_threads: int = 1
-) -> OnnxModelRunner:
-    """Load a model and run it once, so its first real request is not its slowest."""
-    runner = OnnxModelRunner(path, intra_op_threads=intra_op_threads)
+    load: ModelLoader, path: Path, *, expected_items: int | None = None, intra_op_threads: int = 1
+) -> ModelRunner:
+    """Load a model with ``load`` and run it once, so its first real request is not its
+    slowest."""
+    runner = load(path, intra_op_threads=intra_op_threads)
     if expected_items is not None and runner.n_items != expected_items:
         raise ModelError(
             path, f"it is for {runner.n_items} items, the catalog has {expected_items}"
@@ -105,13 +93,14 @@ class SwappableModel:
             return old
 
 
-def open_recommender(settings: RecsSettings) -> SwappableModel:
+def open_recommender(settings: RecsSettings, load: ModelLoader) -> SwappableModel:
     """The newest model pushed from the hub (it survives a restart), else the one named
-    in the config; ready to serve and to be swapped."""
+    in the config, loaded with ``load``; ready to serve and to be swapped."""
     pushed = _pushed_newest_first(settings.models_dir)
     path = pushed[0] if pushed else settings.model_path
     return SwappableModel(
         load_model_file(
+            load,
             path,
             expected_items=settings.expected_items,
             intra_op_threads=settings.intra_op_threads,
@@ -123,9 +112,10 @@ class ModelInstaller:
     """Takes a model pushed from the hub: checks its hash, stores it, loads it beside the
     one in service and swaps it in. On any failure the old model keeps serving."""
 
-    def __init__(self, slot: SwappableModel, settings: RecsSettings) -> None:
+    def __init__(self, slot: SwappableModel, settings: RecsSettings, load: ModelLoader) -> None:
         self._slot = slot
         self._settings = settings
+        self._load = load
 
     def install(self, blob: bytes, sha256_hex: str) -> str:
         """Install ``blob`` if its SHA-256 is ``sha256_hex``; return the new version."""
@@ -141,6 +131,7 @@ class ModelInstaller:
         except OSError as exc:
             raise ModelError(target, f"cannot store it ({exc.strerror})") from exc
         runner = load_model_file(
+            self._load,
             target,
             expected_items=self._slot.n_items,
             intra_op_threads=self._settings.intra_op_threads,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from domain.recs.model_slot import ModelMismatchError
+from domain.errors import InputError
+from domain.recs.errors import ModelMismatchError
 from domain.recs.policy import (
     Candidate,
     Decision,
@@ -21,8 +22,7 @@ from domain.recs.policy import (
     decide,
     plan,
 )
-from edge.errors import EdgeInputError
-from edge.ports import ModelRunner
+from domain.recs.ports import ModelRunner
 from protocol.purposes import Purpose
 
 
@@ -33,7 +33,7 @@ class ProductTable:
     def __init__(self, products: Sequence[Product]) -> None:
         for i, p in enumerate(products):
             if p.index != i:
-                raise EdgeInputError(f"product {p.sku} has index {p.index}, expected {i}")
+                raise InputError(f"product {p.sku} has index {p.index}, expected {i}")
         self._products = tuple(products)
         self._unavailable = tuple(p.index for p in products if not (p.in_stock and p.recommendable))
 

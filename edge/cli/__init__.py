@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Final
 
 from console import build_parser, dispatch
-from edge.errors import EdgeError
 
 # Each module owns its subcommand and registers it with ``register(sub)``.
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
@@ -19,4 +18,4 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-edge", "The instore edge agent.", _COMMAND_MODULES)
-    return dispatch(parser, argv, (EdgeError,))
+    return dispatch(parser, argv)

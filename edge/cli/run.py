@@ -14,10 +14,9 @@ import uvicorn
 
 from console import UsageError
 from console.heap import settle_heap
-from domain.catalog.feed import import_full, load_feed_file
-from domain.catalog.products import Catalog
-from domain.recs.catalog_recs import CatalogRecommender
-from domain.recs.model_slot import ModelInstaller, RecsSettings, open_recommender
+from domain.backends.onnx_model import OnnxModelRunner
+from domain.catalog.feed import read_catalog
+from domain.recs.store import open_store_recs
 from edge.agent import EdgeAgent
 from edge.backends.bleak_scanner import BleakBleScanner
 from edge.backends.opencv_camera import OpenCvCamera, parse_source
@@ -68,15 +67,11 @@ def _run(args: argparse.Namespace) -> int:
 def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
     if args.catalog is None:
         raise UsageError("a kiosk needs --catalog FEED (the products it can show)")
-    catalog = Catalog()
-    text, kind = load_feed_file(args.catalog)
-    import_full(catalog, text, kind)
+    catalog = read_catalog(args.catalog)
     suggest, install = None, None
     if args.recs_model is not None:
-        settings = RecsSettings(model_path=args.recs_model, models_dir=args.recs_model.parent)
-        slot = open_recommender(settings)
-        suggest = CatalogRecommender(slot, catalog)
-        install = ModelInstaller(slot, settings).install_push
+        recs = open_store_recs(catalog, args.recs_model, OnnxModelRunner)
+        suggest, install = recs.recommender, recs.installer.install_push
     agent = EdgeAgent(identity, args.outbox, install_model=install)
     camera = OpenCvCamera(parse_source(args.camera)) if args.camera else None
     app = build_kiosk(

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from typing import Final
 
 from console import build_parser, dispatch
-from firmware_configs.errors import ConfigError
 
 _COMMAND_MODULES: Final = ("firmware_configs.cli.validate",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-config", "Validate instore configs.", _COMMAND_MODULES)
-    return dispatch(parser, argv, (ConfigError,))
+    return dispatch(parser, argv)

@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from typing import Final
 
 from console import build_parser, dispatch
-from edge.errors import EdgeError
-from hub.errors import HubError
 
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.cli.run",
@@ -21,5 +19,4 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-hub", "The instore store hub.", _COMMAND_MODULES)
-    # EdgeError: the hub also opens maps (phone pages), whose errors are the edge's.
-    return dispatch(parser, argv, (HubError, EdgeError))
+    return dispatch(parser, argv)

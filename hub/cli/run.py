@@ -11,12 +11,12 @@ from fastapi import FastAPI
 
 from console import UsageError
 from console.heap import settle_heap
-from domain.catalog.feed import import_full, load_feed_file
-from domain.catalog.products import Catalog
+from domain.backends.onnx_model import OnnxModelRunner
+from domain.catalog.feed import read_catalog
 from domain.maps.load import open_map
 from domain.maps.web import map_router
 from domain.recs.catalog_recs import CatalogRecommender
-from domain.recs.model_slot import RecsSettings, open_recommender
+from domain.recs.store import open_store_recs
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
@@ -82,11 +82,7 @@ def _recommender(feed: Path | None, model: Path | None) -> CatalogRecommender | 
         return None
     if feed is None or model is None:
         raise UsageError("suggestions on the phone pages need both --catalog and --recs-model")
-    catalog = Catalog()
-    text, kind = load_feed_file(feed)
-    import_full(catalog, text, kind)
-    slot = open_recommender(RecsSettings(model_path=model, models_dir=model.parent / "models"))
-    return CatalogRecommender(slot, catalog)
+    return open_store_recs(read_catalog(feed), model, OnnxModelRunner).recommender
 
 
 def _run(args: argparse.Namespace) -> int:

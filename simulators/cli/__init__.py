@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Final
 
 from console import build_parser, dispatch
-from simulators.errors import SimError
 
 # Top-level subcommands; each module registers its own with ``register(sub)``.
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
@@ -23,4 +22,4 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser("instore-sim", "Simulators, benchmarks and audits.", _COMMAND_MODULES)
-    return dispatch(parser, argv, (SimError,))
+    return dispatch(parser, argv)

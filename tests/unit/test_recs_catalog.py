@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from domain.backends.onnx_model import OnnxModelRunner
 from domain.catalog.products import Catalog
-from domain.recs.catalog_recs import Asker, CatalogRecommender, UnnamedItemsError
+from domain.recs.catalog_recs import Asker, CatalogRecommender
+from domain.recs.errors import ModelItemsError, UnnamedItemsError
 from domain.recs.model_slot import (
     ModelInstaller,
-    ModelItemsError,
     RecsSettings,
     load_model_file,
     open_recommender,
@@ -47,7 +48,9 @@ def test_suggestions_name_catalog_products_and_follow_stock_changes(
     tmp_path: Path, shop: DemoShop
 ) -> None:
     catalog = Catalog(shop.products)  # a catalog of our own to change
-    model = open_recommender(RecsSettings(model_path=shop.model_path, models_dir=tmp_path))
+    model = open_recommender(
+        RecsSettings(model_path=shop.model_path, models_dir=tmp_path), OnnxModelRunner
+    )
     recs = CatalogRecommender(model, catalog)
     scanned = next(p for p in shop.products if p.stock > 0 and p.suggest)
     decision, _ = recs.at(T0, None, Moment.SCAN, Asker(), scanned=scanned.gtin)
@@ -81,7 +84,7 @@ def test_history_by_gtin_counts_only_under_personal_recs(shop: DemoShop) -> None
 
 
 def test_a_model_must_name_its_items(tmp_path: Path, shop: DemoShop) -> None:
-    unnamed = load_model_file(_model(tmp_path / "unnamed.onnx"))
+    unnamed = load_model_file(OnnxModelRunner, _model(tmp_path / "unnamed.onnx"))
     with pytest.raises(UnnamedItemsError, match="train-recs"):
         CatalogRecommender(unnamed, shop.catalog)
 
@@ -91,8 +94,8 @@ def test_a_pushed_model_must_name_the_same_items_and_survives_a_restart(
 ) -> None:
     keys = tuple(p.gtin for p in shop.products)
     settings = RecsSettings(model_path=_model(tmp_path / "base.onnx", keys), models_dir=tmp_path)
-    slot = open_recommender(settings)
-    installer = ModelInstaller(slot, settings)
+    slot = open_recommender(settings, OnnxModelRunner)
+    installer = ModelInstaller(slot, settings, OnnxModelRunner)
     other = _model(tmp_path / "other.onnx", tuple(reversed(keys))).read_bytes()
     with pytest.raises(ModelItemsError):
         installer.install(other, hashlib.sha256(other).hexdigest())
@@ -104,4 +107,4 @@ def test_a_pushed_model_must_name_the_same_items_and_survives_a_restart(
     )  # fmt: skip
     assert installer.install_push(push) == "model newer in service"
     time.sleep(0.01)
-    assert open_recommender(settings).version == "newer"  # after a restart, too
+    assert open_recommender(settings, OnnxModelRunner).version == "newer"  # after a restart, too

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.backends.onnx_model import ModelError, OnnxModelRunner
-from edge.ports import ModelRunner
+from domain.backends.onnx_model import OnnxModelRunner
+from domain.recs.errors import ModelError
+from domain.recs.ports import ModelRunner
 from simulators.baskets import make_store, split_by_week
 from simulators.recs_train import ShortlistModel, metadata_for, save_onnx, score_numpy, train
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from domain.backends.onnx_model import ModelError
+from domain.backends.onnx_model import OnnxModelRunner
+from domain.recs.errors import ModelError, ModelMismatchError
 from domain.recs.model_slot import (
     ModelInstaller,
-    ModelMismatchError,
     RecsSettings,
     load_model_file,
     open_recommender,
@@ -52,13 +52,13 @@ def test_requests_during_swaps_all_succeed_on_one_whole_model(
     tmp_path: Path, blobs: dict[str, bytes]
 ) -> None:
     settings = _settings(tmp_path, blobs["a"])
-    slot = open_recommender(settings)
-    installer = ModelInstaller(slot, settings)
+    slot = open_recommender(settings, OnnxModelRunner)
+    installer = ModelInstaller(slot, settings, OnnxModelRunner)
     expected = {}
     for name in ("a", "b"):
         path = tmp_path / f"ref-{name}.onnx"
         path.write_bytes(blobs[name])
-        ref = load_model_file(path)
+        ref = load_model_file(OnnxModelRunner, path)
         expected[name] = [tuple(ref.recommend(q, q, 5)) for q in QUERIES]
     assert expected["a"] != expected["b"]
 
@@ -107,8 +107,8 @@ def test_a_bad_push_is_refused_and_the_old_model_keeps_serving(
     tmp_path: Path, blobs: dict[str, bytes]
 ) -> None:
     settings = _settings(tmp_path, blobs["a"])
-    slot = open_recommender(settings)
-    installer = ModelInstaller(slot, settings)
+    slot = open_recommender(settings, OnnxModelRunner)
+    installer = ModelInstaller(slot, settings, OnnxModelRunner)
     before = slot.recommend([1, 2], [1, 2], 5)
     with pytest.raises(ModelError, match="SHA-256"):
         installer.install(blobs["b"], "0" * 64)
@@ -122,9 +122,9 @@ def test_a_bad_push_is_refused_and_the_old_model_keeps_serving(
 
 
 def test_swap_refuses_a_model_for_another_catalog(tmp_path: Path, blobs: dict[str, bytes]) -> None:
-    slot = open_recommender(_settings(tmp_path, blobs["a"]))
+    slot = open_recommender(_settings(tmp_path, blobs["a"]), OnnxModelRunner)
     small = tmp_path / "small.onnx"
     small.write_bytes(blobs["small"])
     with pytest.raises(ModelMismatchError):
-        slot.swap(load_model_file(small))
+        slot.swap(load_model_file(OnnxModelRunner, small))
     assert slot.n_items == N
