@@ -10,8 +10,17 @@ from __future__ import annotations
 import zoneinfo
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
+from domain.languages import Language as LanguageCode
 from protocol.topics import DEVICE_ID_PATTERN, HUB_ID
 
 _ID_RE: Final = f"^{DEVICE_ID_PATTERN}$"
@@ -22,12 +31,13 @@ DeviceId = Annotated[
     Field(pattern=_ID_RE, description="Device id, [a-z0-9-]{1,40}; 'hub' is reserved."),
 ]
 ZoneId = Annotated[str, Field(pattern=_ID_RE, description="A zone id declared in store.yaml.")]
-Language = Literal["en", "de", "sv", "nl", "da", "fi"]
 Port = Annotated[int, Field(ge=1, le=65535)]
 # BLE 5 legacy advertising: 20 ms to 10.24 s in 0.625 ms steps; we take whole ms.
 AdvIntervalMs = Annotated[int, Field(ge=20, le=10240)]
 # Transmit power a beacon chip can be set to (nRF52 and ESP32 span -40..+8 dBm).
 TxPowerDbm = Annotated[int, Field(ge=-40, le=8)]
+# YAML gives the code as a string: the one place a config field is not strict.
+Language = Annotated[LanguageCode, Strict(False)]
 # Calibrated RSSI at 1 m (iBeacon "measured power", Eddystone "ranging data" is at 0 m).
 MeasuredPowerDbm = Annotated[int, Field(ge=-100, le=0)]
 
@@ -83,7 +93,7 @@ class StoreConfig(_Section):
     name: str = Field(min_length=1, max_length=80)
     timezone: str = Field(description="IANA time zone, e.g. Europe/Stockholm.")
     languages: list[Language] = Field(min_length=1)
-    default_language: Language = "en"
+    default_language: Language = LanguageCode.EN
     zones: list[Zone] = Field(min_length=1)
     ble: BleSettings
     broker: BrokerSettings
@@ -100,7 +110,7 @@ class StoreConfig(_Section):
     @model_validator(mode="after")
     def _consistent(self) -> StoreConfig:
         if self.default_language not in self.languages:
-            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+            raise ValueError(f"default_language '{self.default_language}' is not in languages")
         return self
 
 
@@ -151,7 +161,7 @@ class ScannerSettings(_Section):
 
 
 def _english() -> list[Language]:
-    return ["en"]
+    return [LanguageCode.EN]
 
 
 class KioskUi(_Section):

@@ -17,6 +17,7 @@ import numpy as np
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
+from domain.languages import LANGUAGES
 from domain.maps.geo import LocalProjection
 from domain.maps.model import Connector, Level, Opening, Unit, Venue
 from domain.maps.planogram import gtin_is_valid
@@ -68,7 +69,7 @@ _DEPARTMENTS: Final = (
         "Seasonal|Saisonartikel|Säsong|Seizoen|Sæson|Sesonki",
     ),
 )
-_LANGS: Final = ("en", "de", "sv", "nl", "da", "fi")
+_LANGS: Final = LANGUAGES
 
 
 def _names(row: str) -> dict[str, str]:

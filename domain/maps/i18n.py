@@ -6,16 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-LANGUAGES: Final = ("en", "de", "sv", "nl", "da", "fi")
-
-
-def language(lang: str | None) -> str:
-    """The supported language closest to ``lang`` (an Accept-Language tag or a code)."""
-    for part in (lang or "").replace(";", ",").split(","):
-        code = part.strip().split("-", maxsplit=1)[0].lower()
-        if code in LANGUAGES:
-            return code
-    return "en"
+from domain.languages import language_of
 
 
 def _en(n: int) -> str:
@@ -68,7 +59,7 @@ _LEVEL_NAMERS: Final = {"en": _en, "de": _de, "sv": _sv, "nl": _nl, "da": _da, "
 
 def level_name(ordinal: int, lang: str) -> str:
     """What people call the floor with IMDF ``ordinal`` (0 = street level) in ``lang``."""
-    return _LEVEL_NAMERS[language(lang)](ordinal)
+    return _LEVEL_NAMERS[language_of(lang)](ordinal)
 
 
 # Step templates. Fields: {d} metres, {name} a place, {level} a level name.
@@ -94,6 +85,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
         "no_step_free": "There is no step-free route between these places.",
         "step_free": "Step-free route",
         "title": "Store map",
+        "language": "Language",
     },
     "de": {
         "start": "Start bei {name}, {level}.",
@@ -116,6 +108,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
         "no_step_free": "Zwischen diesen Orten gibt es keinen stufenlosen Weg.",
         "step_free": "Stufenloser Weg",
         "title": "Ladenplan",
+        "language": "Sprache",
     },
     "sv": {
         "start": "Börja vid {name}, {level}.",
@@ -138,6 +131,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
         "no_step_free": "Det finns ingen väg utan trappsteg mellan de här platserna.",
         "step_free": "Väg utan trappsteg",
         "title": "Butikskarta",
+        "language": "Språk",
     },
     "nl": {
         "start": "Begin bij {name}, {level}.",
@@ -160,6 +154,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
         "no_step_free": "Er is geen drempelvrije route tussen deze plekken.",
         "step_free": "Drempelvrije route",
         "title": "Winkelplattegrond",
+        "language": "Taal",
     },
     "da": {
         "start": "Start ved {name}, {level}.",
@@ -182,6 +177,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
         "no_step_free": "Der er ingen trinfri rute mellem disse steder.",
         "step_free": "Trinfri rute",
         "title": "Butikskort",
+        "language": "Sprog",
     },
     "fi": {
         "start": "Aloita kohteesta {name}, {level}.",
@@ -204,10 +200,11 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
         "no_step_free": "Näiden paikkojen välillä ei ole esteetöntä reittiä.",
         "step_free": "Esteetön reitti",
         "title": "Myymäläkartta",
+        "language": "Kieli",
     },
 }
 
 
 def phrase(lang: str, key: str, **fields: object) -> str:
     """The sentence ``key`` in ``lang`` with ``fields`` filled in."""
-    return PHRASES[language(lang)][key].format(**fields)
+    return PHRASES[language_of(lang)][key].format(**fields)

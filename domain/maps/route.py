@@ -11,9 +11,10 @@ from typing import Any, Final
 
 from scipy.sparse.csgraph import dijkstra
 
+from domain.languages import language_of
 from domain.maps.errors import NoRouteError, UnknownPlaceError
 from domain.maps.graph import Node, RouteGraph, build_graph
-from domain.maps.i18n import language, level_name, phrase
+from domain.maps.i18n import level_name, phrase
 from domain.maps.model import Level, Venue, label
 
 # Bends sharper than this are a turn; 35 degrees keeps a zig-zag through doors "straight".
@@ -24,7 +25,7 @@ BACK_DEG: Final = 150.0
 
 def level_label(level: Level, lang: str) -> str:
     """The level's own name in ``lang`` if the map has one, else what people call it."""
-    code = language(lang)
+    code = language_of(lang)
     for key, text in level.name.items():
         if key.split("-", maxsplit=1)[0].lower() == code and text:
             return text

@@ -12,20 +12,18 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
-import jinja2
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from domain.languages import language_of
 from domain.maps.errors import MapError, NoRouteError, UnknownPlaceError
-from domain.maps.i18n import LANGUAGES, language, phrase
+from domain.maps.i18n import phrase
 from domain.maps.load import StoreMap
 from domain.maps.route import Route, level_label
 from domain.maps.svg import render_level
+from domain.pages import language_links, templates
 
-_TEMPLATES: Final = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+_TEMPLATES: Final = templates(Path(__file__).parent)
 
 From = Annotated[str | None, Query(alias="from")]
 To = Annotated[str | None, Query()]
@@ -69,7 +67,7 @@ def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -
         level: str | None = None,
         step_free: StepFree = False,
     ) -> HTMLResponse:
-        code = language(lang)
+        code = language_of(lang)
         origin = origin or here
         message, status, route = "", 200, None
         try:
@@ -113,7 +111,8 @@ def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -
             step_free_label=phrase(code, "step_free"),
             toggle_href=href(step_free=not step_free) if origin and to else "",
             message=message,
-            langs=[(c, href(lang=c)) for c in LANGUAGES],
+            langs=language_links(lambda c: href(lang=c)),
+            language_label=phrase(code, "language"),
         )
         return HTMLResponse(html, status_code=status)
 
@@ -131,7 +130,7 @@ def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -
             level_id = pick_level(level, route, None)
         except MapError as exc:
             return Response(str(exc), status_code=404, media_type="text/plain")
-        svg = render_level(store.router, level_id, route, language(lang))
+        svg = render_level(store.router, level_id, route, language_of(lang))
         return Response(svg, media_type="image/svg+xml")
 
     @router.get("/route")
@@ -148,6 +147,6 @@ def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -
             route = store.router.route(origin, to, step_free)
         except MapError as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
-        return JSONResponse(store.router.describe(route, language(lang)))
+        return JSONResponse(store.router.describe(route, language_of(lang)))
 
     return router

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from typing import Final
 
+from domain.languages import language_of
+
 
 class Reason(enum.StrEnum):
     """Why a suggestion is shown; each has one sentence per language."""
@@ -19,9 +21,6 @@ class Reason(enum.StrEnum):
     PICKUP = "pickup"  # goes with an item of the pickup order (pickup_offers)
     POPULAR = "popular"  # no anchor contributed: a store-wide best seller
 
-
-LANGUAGES: Final = ("en", "de", "sv", "nl", "da", "fi")
-DEFAULT_LANGUAGE: Final = "en"
 
 _WHY: Final[dict[str, dict[Reason, str]]] = {
     "en": {
@@ -61,14 +60,6 @@ _WHY: Final[dict[str, dict[Reason, str]]] = {
         Reason.POPULAR: "Suosittu tässä myymälässä",
     },
 }
-
-
-def language_of(tag: str | None) -> str:
-    """The supported language for a BCP 47 tag ("de-AT" -> "de"); English otherwise."""
-    if not tag:
-        return DEFAULT_LANGUAGE
-    primary = tag.replace("_", "-").split("-", 1)[0].lower()
-    return primary if primary in _WHY else DEFAULT_LANGUAGE
 
 
 def templates(language: str | None) -> dict[str, str]:

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from domain.languages import DEFAULT_LANGUAGE
 from domain.recs.texts import templates
-
-LANGUAGES: Final = ("en", "de", "sv", "nl", "da", "fi")
-DEFAULT_LANGUAGE: Final = "en"
-LANGUAGE_NAMES: Final = {
-    "en": "English",
-    "de": "Deutsch",
-    "sv": "Svenska",
-    "nl": "Nederlands",
-    "da": "Dansk",
-    "fi": "Suomi",
-}
 
 _KEYS: Final = (
     "title", "welcome", "hint", "price", "allergens", "no_allergens", "in_stock",
@@ -188,14 +178,3 @@ def strings_for(language: str) -> dict[str, str]:
     lang = language if language in STRINGS else DEFAULT_LANGUAGE
     whys = {f"why_{reason}": text for reason, text in templates(lang).items()}
     return STRINGS[lang] | whys
-
-
-def pick_language(requested: str | None, accept_language: str | None) -> str:
-    """The explicit choice if we speak it, else the first of the browser's we speak."""
-    if requested in LANGUAGES:
-        return requested
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in LANGUAGES:
-            return tag
-    return DEFAULT_LANGUAGE

@@ -18,11 +18,12 @@ import orjson
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from domain.catalog.products import Catalog
-from edge.kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, strings_for
+from domain.languages import LANGUAGES, pick_language
+from domain.pages import language_links, templates
+from edge.kiosk.i18n import strings_for
 from edge.kiosk.kiosk import EventSink, Kiosk, Suggester
 from edge.kiosk.scanloop import CameraLoop, ScannerLoop
 from edge.kiosk.session import DEFAULT_IDLE_TIMEOUT_S, PairingResolver
@@ -33,9 +34,7 @@ _HERE: Final = Path(__file__).parent
 # 15 s: proxies and browsers drop a silent stream after ~30-60 s; a comment line keeps it.
 _KEEPALIVE_S: Final = 15.0
 _TICK_S: Final = 0.5  # how often the idle timeout is checked
-_templates: Final = Environment(
-    loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"])
-)
+_templates: Final = templates(_HERE / "templates")
 
 
 class CodeIn(BaseModel):
@@ -120,7 +119,7 @@ def build_kiosk_app(
         html = _templates.get_template("kiosk.html").render(
             lang=language,
             t=strings_for(language),
-            languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+            languages=language_links(lambda code: f"/?lang={code}"),
             strings_json=orjson.dumps({code: strings_for(code) for code in LANGUAGES}).decode(),
             idle_ms=int(idle_timeout_s * 1000),
         )

@@ -19,12 +19,14 @@ from fastapi import APIRouter, Cookie, Form, Header, HTTPException, Request, Res
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from domain.catalog.products import Catalog
+from domain.languages import LANGUAGES, pick_language
+from domain.pages import language_links
 from domain.recs.catalog_recs import Asker, CatalogRecommender
 from domain.recs.policy import Moment
 from hub.consent.datamap import TEMPLATES, notice_html, qr_svg
 from hub.consent.settings import ConsentError
 from hub.consent.system import ConsentSystem
-from hub.consent.texts import LANGUAGES, PURPOSE_TEXTS, UI, pick_language
+from hub.consent.texts import PURPOSE_TEXTS, UI
 from protocol.ble_token import CONTEXT, WINDOW_S
 from protocol.errors import SignatureError, WireFormatError
 from protocol.pairing import (
@@ -99,7 +101,7 @@ def consent_router(  # noqa: PLR0915 - one closure per route, sharing the system
             lang=lang,
             ui=UI[lang],
             texts=PURPOSE_TEXTS[lang],
-            languages=LANGUAGES,
+            languages=language_links(lambda code: f"?lang={code}"),
             base=PREFIX,
             for_you=suggest is not None,
             **extra,

@@ -8,19 +8,19 @@ settings, so the records cannot drift from what the code collects.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any, Final
 
 import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from domain.languages import LANGUAGES
+from domain.pages import templates
 from hub.consent.receipts import data_categories
 from hub.consent.settings import ConsentSettings
-from hub.consent.texts import LANGUAGES, PURPOSE_TEXTS, UI
+from hub.consent.texts import PURPOSE_TEXTS, UI
 from protocol.purposes import DPV_PURPOSE, EVENT_KINDS, PURGED, Purpose
 
-TEMPLATES: Final = Environment(
-    loader=PackageLoader("hub.consent", "templates"), autoescape=select_autoescape(["html"])
-)
+TEMPLATES: Final = templates(Path(__file__).with_name("templates"))
 
 # fideslang data uses -> the legal basis we process them under (GDPR Art. 6).
 _LEGAL_BASIS: Final = {

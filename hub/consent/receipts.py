@@ -15,8 +15,9 @@ from typing import Any, Final, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.languages import LANGUAGES
 from hub.consent.settings import ConsentSettings
-from hub.consent.texts import LANGUAGES, PURPOSE_TEXTS
+from hub.consent.texts import PURPOSE_TEXTS
 from protocol.purposes import DPV_PURPOSE, EVENT_KINDS, Purpose
 from protocol.timefmt import from_unix, rfc3339_ms
 

@@ -12,9 +12,6 @@ from typing import Final
 
 from protocol.purposes import Purpose
 
-LANGUAGES: Final = ("en", "de", "sv", "nl", "da", "fi")
-DEFAULT_LANGUAGE: Final = "en"
-
 
 @dataclass(frozen=True, slots=True)
 class PurposeText:
@@ -226,6 +223,7 @@ PURPOSE_TEXTS: Final[dict[str, dict[Purpose, PurposeText]]] = {
 UI: Final[dict[str, dict[str, str]]] = {
     "en": {
         "title": "Your privacy choices",
+        "language": "Language",
         "intro": "Everything here is off until you switch it on. Product info, maps and "
         "related items work without any of it.",
         "collected": "What we collect",
@@ -257,6 +255,7 @@ UI: Final[dict[str, dict[str, str]]] = {
     },
     "de": {
         "title": "Ihre Datenschutz-Einstellungen",
+        "language": "Sprache",
         "intro": "Alles hier ist aus, bis Sie es einschalten. Produktinfos, Karten und "
         "passende Artikel funktionieren auch ohne.",
         "collected": "Was wir erfassen",
@@ -290,6 +289,7 @@ UI: Final[dict[str, dict[str, str]]] = {
     },
     "sv": {
         "title": "Dina integritetsval",
+        "language": "Språk",
         "intro": "Allt här är avstängt tills du slår på det. Produktinfo, kartor och "
         "relaterade varor fungerar utan det.",
         "collected": "Vad vi samlar in",
@@ -321,6 +321,7 @@ UI: Final[dict[str, dict[str, str]]] = {
     },
     "nl": {
         "title": "Uw privacykeuzes",
+        "language": "Taal",
         "intro": "Alles hier staat uit tot u het aanzet. Productinfo, kaarten en "
         "gerelateerde artikelen werken zonder.",
         "collected": "Wat we verzamelen",
@@ -352,6 +353,7 @@ UI: Final[dict[str, dict[str, str]]] = {
     },
     "da": {
         "title": "Dine privatlivsvalg",
+        "language": "Sprog",
         "intro": "Alt her er slået fra, indtil du slår det til. Produktinfo, kort og "
         "relaterede varer virker uden.",
         "collected": "Hvad vi indsamler",
@@ -383,6 +385,7 @@ UI: Final[dict[str, dict[str, str]]] = {
     },
     "fi": {
         "title": "Yksityisyysvalintasi",
+        "language": "Kieli",
         "intro": "Kaikki on pois päältä, kunnes kytket sen päälle. Tuotetiedot, kartat ja "
         "liittyvät tuotteet toimivat ilman.",
         "collected": "Mitä keräämme",
@@ -413,14 +416,3 @@ UI: Final[dict[str, dict[str, str]]] = {
         "for_you_price": "Hinnat ovat hyllyhintoja, samat kaikille.",
     },
 }
-
-
-def pick_language(requested: str | None, accept_language: str | None) -> str:
-    """The page language: ``?lang=``, else the first supported Accept-Language, else English."""
-    if requested in LANGUAGES:
-        return requested
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE

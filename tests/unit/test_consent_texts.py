@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from domain.languages import LANGUAGES
 from hub.consent.datamap import fideslang_dataset, notice_html, qr_svg, records_of_processing
 from hub.consent.receipts import data_categories, policy_snapshot
 from hub.consent.settings import ConsentSettings
-from hub.consent.texts import LANGUAGES, PURPOSE_TEXTS, UI, pick_language
+from hub.consent.texts import PURPOSE_TEXTS, UI
 from protocol.purposes import EVENT_KINDS, PURGED, Purpose
 
 
 def test_every_purpose_is_explained_in_every_language() -> None:
-    assert set(LANGUAGES) == {"en", "de", "sv", "nl", "da", "fi"}
     for lang in LANGUAGES:
         assert set(PURPOSE_TEXTS[lang]) == set(Purpose), lang
         assert set(UI[lang]) == set(UI["en"]), lang
@@ -24,12 +24,6 @@ def test_every_purpose_is_explained_in_every_language() -> None:
                 PURPOSE_TEXTS[lang][Purpose.PRESENCE].why
                 != PURPOSE_TEXTS["en"][Purpose.PRESENCE].why
             )
-
-
-def test_language_follows_the_request_then_the_browser() -> None:
-    assert pick_language("fi", "de-DE,de;q=0.9") == "fi"
-    assert pick_language(None, "nl-BE,nl;q=0.9,en;q=0.8") == "nl"
-    assert pick_language("xx", "ja,ko") == "en"
 
 
 def test_policy_snapshot_changes_when_the_words_or_retention_change() -> None:

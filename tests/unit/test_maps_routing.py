@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.languages import LANGUAGES
 from domain.maps.errors import NoRouteError, UnknownPlaceError
-from domain.maps.i18n import LANGUAGES, level_name
+from domain.maps.i18n import level_name
 from domain.maps.load import open_map
 from domain.maps.route import Router
 from domain.maps.shopyaml import load_shop_yaml
