@@ -9,12 +9,12 @@ from pathlib import Path
 from types import FrameType
 
 from console import say
-from hub.broker import free_port
 from hub.cli.user import add_users
 from hub.dashboard.auth import Role
 from simulators.demo_shop import demo_shop
 from simulators.fleet import SimStore
 from simulators.kiosk_screen import demo_venue
+from simulators.net import free_port
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

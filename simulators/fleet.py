@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
 from hub.cli.device import enrol_device
+from hub.fleet.broker_config import BrokerSettings
 from hub.fleet.store_security import create_store_security, tls_listener_lines
 from hub.settings import HubHome, HubSettings
 from protocol.enrolment import BrokerAddress, DeviceKind
 from protocol.topics import HUB_ID
+from simulators.broker import Mosquitto
 from simulators.errors import SimError
+from simulators.net import free_port, wait_for_port
 
 STOP_TIMEOUT_S: Final = 10.0
 

@@ -36,9 +36,9 @@ from edge.errors import EdgeError
 from edge.outbox import Draft
 from edge.presence.roster import RosterFilter
 from edge.uplink import UplinkSettings
-from hub.broker import BrokerSettings, Mosquitto, free_port, wait_for_port
 from hub.cli.device import enrol_device
 from hub.consent.pairing import code_on_page
+from hub.fleet.broker_config import BrokerSettings
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
 from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
@@ -47,7 +47,9 @@ from protocol.pairing import REDEEM_PATH, signed_redeem
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text
 from protocol.signing import private_key_from_text
+from simulators.broker import Mosquitto
 from simulators.errors import SimError
+from simulators.net import free_port, wait_for_port
 from simulators.privacy_capture import Capture, Message, PurgeWatch
 from simulators.privacy_scan import STRANGER_TAG, Truth
 

@@ -14,7 +14,6 @@ import uvicorn
 from fastapi import FastAPI
 
 from domain.recs.catalog_recs import CatalogRecommender
-from hub.broker import free_port, wait_for_port
 from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
@@ -23,6 +22,7 @@ from hub.storage import CheckedBatch, EventRow, SqliteEventStore
 from protocol.enrolment import DeviceIdentity
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text
+from simulators.net import free_port, wait_for_port
 
 
 @contextlib.contextmanager

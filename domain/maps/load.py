@@ -10,7 +10,7 @@ from domain.maps.errors import MapError
 from domain.maps.imdf import load_imdf, validate_imdf
 from domain.maps.model import Venue
 from domain.maps.planogram import Slot, read_planogram, targets
-from domain.maps.route import Router
+from domain.maps.route import Route, Router
 from domain.maps.shopyaml import load_shop_yaml, validate_shop_yaml
 
 PLANOGRAM_NAME = "planogram.csv"
@@ -50,6 +50,25 @@ class StoreMap:
 
     def __post_init__(self) -> None:
         self.router = Router(self.venue, targets(self.slots))
+
+    def level(
+        self, wanted: str | None, route: Route | None = None, origin: str | None = None
+    ) -> str:
+        """The level to show: ``wanted`` (an id or an ordinal such as ``1``), else where
+        ``route`` starts, else the level of the place ``origin``, else the lowest."""
+        venue = self.venue
+        if wanted:
+            if wanted in venue.levels:
+                return wanted
+            for level in venue.levels.values():
+                if str(level.ordinal) == wanted:
+                    return level.id
+            raise MapError(f"no level {wanted!r} on this map")
+        if route is not None:
+            return self.router.graph.nodes[route.nodes[0]].level_id
+        if origin:
+            return self.router.node(self.router.resolve(origin)).level_id
+        return venue.levels_in_order()[0].id
 
 
 def open_map(path: Path, planogram: Path | None = None) -> StoreMap:

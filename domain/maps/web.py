@@ -45,20 +45,6 @@ def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -
             return None
         return store.router.route(origin, dest, step_free)
 
-    def pick_level(wanted: str | None, route: Route | None, origin: str | None) -> str:
-        if wanted:
-            if wanted in venue.levels:
-                return wanted
-            for lv in venue.levels.values():
-                if str(lv.ordinal) == wanted:
-                    return lv.id
-            raise MapError(f"no level {wanted!r} on this map")
-        if route is not None:
-            return store.router.graph.nodes[route.nodes[0]].level_id
-        if origin:
-            return store.router.node(store.router.resolve(origin)).level_id
-        return venue.levels_in_order()[0].id
-
     @router.get("", response_class=HTMLResponse)
     def page(
         origin: From = None,
@@ -77,7 +63,7 @@ def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -
         except NoRouteError:
             message, status = phrase(code, "no_step_free" if step_free else "no_route"), 404
         try:
-            level_id = pick_level(level, route, origin if status == 200 else None)
+            level_id = store.level(level, route, origin if status == 200 else None)
         except MapError as exc:
             message, status = str(exc), 404
             level_id = venue.levels_in_order()[0].id
@@ -127,7 +113,7 @@ def map_router(store: StoreMap, prefix: str = "/map", here: str | None = None) -
         origin = origin or here
         try:
             route = find_route(origin, to, step_free)
-            level_id = pick_level(level, route, None)
+            level_id = store.level(level, route, None)
         except MapError as exc:
             return Response(str(exc), status_code=404, media_type="text/plain")
         svg = render_level(store.router, level_id, route, language_of(lang))

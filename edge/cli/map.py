@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from domain.maps.errors import MapError
-from domain.maps.load import StoreMap, open_map, validate_map
+from domain.maps.load import open_map, validate_map
 from domain.maps.route import Route, level_label
 from domain.maps.svg import render_level
 
@@ -74,7 +74,7 @@ def _render(args: argparse.Namespace) -> int:
     route: Route | None = None
     if args.origin and args.destination:
         route = router.route(args.origin, args.destination, args.step_free)
-    level_id = _pick_level(args.level, route, store)
+    level_id = store.level(args.level, route)
     svg = render_level(router, level_id, route, args.lang)
     suffix = args.out.suffix.lower()
     if suffix == ".png":
@@ -87,18 +87,3 @@ def _render(args: argparse.Namespace) -> int:
         raise MapError(f"{args.out}: write .svg or .png")
     print(f"{args.out}: {level_label(venue.levels[level_id], args.lang)}", file=sys.stderr)
     return 0
-
-
-def _pick_level(wanted: str | None, route: Route | None, store: StoreMap) -> str:
-    """A level id from an id or an ordinal; by default the route's start, else the lowest."""
-    venue = store.venue
-    if wanted is None:
-        if route is not None:
-            return store.router.graph.nodes[route.nodes[0]].level_id
-        return venue.levels_in_order()[0].id
-    if wanted in venue.levels:
-        return wanted
-    for level in venue.levels.values():
-        if str(level.ordinal) == wanted:
-            return level.id
-    raise MapError(f"no level {wanted!r} on this map")

@@ -6,7 +6,6 @@ Latency is from the arrival of the frame that was read to the card on screen."""
 from __future__ import annotations
 
 import random
-import socket
 import threading
 import time
 from typing import Final
@@ -21,6 +20,7 @@ from simulators.bench.scan_corpus import retail_code
 from simulators.camera import FrameSpec, SimulatedCamera, random_spec, render
 from simulators.catalog import demo_catalog
 from simulators.errors import SimError
+from simulators.net import free_port
 
 CHROMIUM: Final = "/usr/bin/chromium"
 CHROMIUM_ARGS: Final = (
@@ -31,13 +31,6 @@ FPS: Final = 30.0
 HOLD_FRAMES: Final = 24  # 0.8 s: a pack held up to the camera
 GAP_FRAMES: Final = 12  # 0.4 s: the hand moves away before the next pack
 _KIOSK_SIZE: Final = (1280, 720)  # a kiosk camera's usual mode
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _scenario(scans: int, seed: int) -> tuple[list[FrameSpec], Catalog]:
@@ -65,7 +58,7 @@ def scan_to_screen(scans: int = 40, seed: int = 5) -> float:
     specs, catalog = _scenario(scans, seed)
     camera = SimulatedCamera(specs, fps=FPS, paused=True, prerender=True)
     app = build_kiosk_app(catalog, camera=camera)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
     )

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.broker import BrokerSettings, Mosquitto, free_port
+from hub.fleet.broker_config import BrokerSettings
 from hub.settings import HubHome, HubSettings
 from protocol.enrolment import BrokerAddress
+from simulators.broker import Mosquitto
+from simulators.net import free_port
 
 
 def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -20,9 +20,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from edge.agent import EdgeAgent
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
-from hub.broker import BrokerSettings, Mosquitto, find_mosquitto, free_port
 from hub.cli.device import enrol_device
 from hub.consent.system import ConsentSystem
+from hub.fleet.broker_config import BrokerSettings
 from hub.service import HubService
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import tokens_around
@@ -31,6 +31,8 @@ from protocol.models import Roster
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text
 from protocol.topics import Topic, TopicKind
+from simulators.broker import Mosquitto, find_mosquitto
+from simulators.net import free_port
 from simulators.privacy_audit import run_audit
 
 SUBJECT = "ps_" + "w" * 22

@@ -31,6 +31,7 @@ from hub.fleet.passwords import remove_user, set_password
 from hub.fleet.pki import issue_certificate, make_store_ca, write_pair
 from hub.fleet.revocation import reload_broker, revoke_device
 from hub.fleet.store_security import StoreSecurity, broker_config_lines, create_store_security
+from simulators.net import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 STORE = "demo"
@@ -39,13 +40,6 @@ WAIT = 5.0  # seconds to wait for something that should happen at once on localh
 QUIET = 0.7  # seconds of silence that show a message was not delivered
 
 pytestmark = pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="mosquitto not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -63,7 +57,7 @@ class Broker:
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
     security = create_store_security(tmp_path / "fleet", STORE, DEVICES)
-    port, tls_port = _free_port(), _free_port()
+    port, tls_port = free_port(), free_port()
     log = tmp_path / "mosquitto.log"
     conf = tmp_path / "mosquitto.conf"
     lines = [

@@ -4,7 +4,6 @@ keyboard use, large text and a language switch work. Saves kiosk-*.png screensho
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,16 +25,10 @@ from simulators.bench.scan_corpus import retail_code
 from simulators.camera import FrameSpec, Placement, SimulatedCamera
 from simulators.catalog import demo_catalog
 from simulators.demo_shop import DemoShop, demo_shop
+from simulators.net import free_port
 from tests.browser.screenshots import SCREENSHOTS
 
 TOKEN = "pairTokenForTheTest_0123"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -3,7 +3,6 @@ Saves map-kiosk.png (1080p kiosk) and map-phone.png screenshots."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,15 +15,9 @@ from playwright.sync_api import Browser, expect
 
 from domain.maps.load import open_map
 from domain.maps.web import map_router
+from simulators.net import free_port
 from simulators.venue import DemoVenue, demo_gtins, write_demo_venue
 from tests.browser.screenshots import SCREENSHOTS
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

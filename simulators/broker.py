@@ -1,23 +1,18 @@
-"""Running Mosquitto with the project's own configuration (demo, tests, benchmarks)."""
+"""Running Mosquitto with the store's own configuration (``hub/fleet/broker_config.py``),
+for the demo, the tests and the benchmarks."""
 
 from __future__ import annotations
 
-import contextlib
-import getpass
 import os
 import shutil
 import signal
-import socket
-import string
 import subprocess
-import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
-from hub.errors import HubError
+from hub.fleet.broker_config import BrokerSettings
+from simulators.errors import SimError
+from simulators.net import wait_for_port
 
-TEMPLATE: Final = Path(__file__).with_name("mosquitto.conf.tmpl")
 _CANDIDATES: Final = (
     "/usr/sbin/mosquitto",
     "/usr/local/sbin/mosquitto",
@@ -25,46 +20,8 @@ _CANDIDATES: Final = (
 )
 
 
-class BrokerError(HubError):
+class BrokerError(SimError):
     """Mosquitto is missing, or would not start or stop."""
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerSettings:
-    data_dir: Path
-    port: int
-    host: str = "127.0.0.1"
-    window: int = 32  # the uplink's window of unacknowledged batches per device
-    max_devices: int = 250  # a large store's kiosks, gateways and phones' helpers
-    password_file: Path | None = None
-    acl_file: Path | None = None
-    extra_lines: tuple[str, ...] = ()
-
-    @property
-    def max_queued(self) -> int:
-        return self.window * self.max_devices * 2
-
-    def render(self) -> str:
-        auth: list[str] = []
-        if self.password_file is not None:
-            auth.append(f"password_file {self.password_file}")
-        if self.acl_file is not None:
-            auth.append(f"acl_file {self.acl_file}")
-        auth.extend(self.extra_lines)
-        # Started as root, Mosquitto would switch to its own user and then fail to read
-        # the owner-only files in this directory; run as the user who started it.
-        user = f"user {getpass.getuser()}" if os.geteuid() == 0 else ""
-        return string.Template(TEMPLATE.read_text()).substitute(
-            user_line=user,
-            port=self.port,
-            host=self.host,
-            allow_anonymous="false" if self.password_file else "true",
-            auth_lines="\n".join(auth),
-            data_dir=self.data_dir,
-            window=self.window,
-            max_queued=self.max_queued,
-            max_inflight=self.window * 8,
-        )
 
 
 def find_mosquitto() -> str:
@@ -77,22 +34,6 @@ def find_mosquitto() -> str:
             "Mosquitto is not installed: run `make broker-deps` (apt-get install mosquitto)"
         )
     return found
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(host: str, port: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Mosquitto:

@@ -1,1 +1,0 @@
-"""consent feature of the edge agent."""

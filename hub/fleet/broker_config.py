@@ -1,0 +1,51 @@
+"""The store's Mosquitto configuration: ``mosquitto.conf.tmpl`` rendered with a store's
+paths, port and limits. The demo, the tests and the benchmarks run the same file."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+TEMPLATE: Final = Path(__file__).with_name("mosquitto.conf.tmpl")
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSettings:
+    data_dir: Path
+    port: int
+    host: str = "127.0.0.1"
+    window: int = 32  # the uplink's window of unacknowledged batches per device
+    max_devices: int = 250  # a large store's kiosks, gateways and phones' helpers
+    password_file: Path | None = None
+    acl_file: Path | None = None
+    extra_lines: tuple[str, ...] = ()
+
+    @property
+    def max_queued(self) -> int:
+        return self.window * self.max_devices * 2
+
+    def render(self) -> str:
+        auth: list[str] = []
+        if self.password_file is not None:
+            auth.append(f"password_file {self.password_file}")
+        if self.acl_file is not None:
+            auth.append(f"acl_file {self.acl_file}")
+        auth.extend(self.extra_lines)
+        # Started as root, Mosquitto would switch to its own user and then fail to read
+        # the owner-only files in this directory; run as the user who started it.
+        user = f"user {getpass.getuser()}" if os.geteuid() == 0 else ""
+        return string.Template(TEMPLATE.read_text()).substitute(
+            user_line=user,
+            port=self.port,
+            host=self.host,
+            allow_anonymous="false" if self.password_file else "true",
+            auth_lines="\n".join(auth),
+            data_dir=self.data_dir,
+            window=self.window,
+            max_queued=self.max_queued,
+            max_inflight=self.window * 8,
+        )
