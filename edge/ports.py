@@ -6,6 +6,7 @@ same port, and the agent is built the same way with either.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
@@ -65,12 +66,23 @@ DetectionCallback = Callable[[Any, Any], None]
 
 
 class BleScanner(Protocol):
-    """A BLE scanner that calls back for every advertisement it hears.
+    """A BLE scanner that calls back for every advertisement it hears: the bleak backend
+    on a real adapter (``edge/backends/bleak_scanner.py``) or the simulated world's
+    scanner (``simulators/ble_scanner.py``), used the same way.
 
     The callback runs on the event loop thread and must be quick: it is where the
     presence roster filter drops strangers (edge/presence/roster.py).
     """
 
-    async def start(self, callback: DetectionCallback) -> None: ...
+    async def start(self, callback: DetectionCallback) -> None:
+        """Start calling back; return once scanning has started."""
+        ...
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Stop calling back; nothing heard is kept."""
+        ...
+
+    async def run(self, callback: DetectionCallback, stop: asyncio.Event) -> None:
+        """Scan until ``stop`` is set: a radio restarts itself after errors and long
+        silences; a recorded or simulated source also ends when it has played all."""
+        ...

@@ -18,7 +18,6 @@ import numpy as np
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from edge.errors import EdgeInputError
 from edge.ports import DetectionCallback
 from edge.presence.config import PresenceSettings
 from edge.presence.frames import (
@@ -41,6 +40,7 @@ from simulators.ble_world import (
     open_plan_store,
     simulate,
 )
+from simulators.errors import SimError
 
 Timed = tuple[float, BLEDevice, AdvertisementData]
 
@@ -202,11 +202,25 @@ class SimulatedBleScanner:
                 await self._task
             self._task = None
 
+    async def run(self, callback: DetectionCallback, stop: asyncio.Event) -> None:
+        """Play every advertisement (or until ``stop`` is set), then stop."""
+        await self.start(callback)
+        try:
+            finished = asyncio.ensure_future(self.done.wait())
+            halted = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({finished, halted}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                finished.cancel()
+                halted.cancel()
+        finally:
+            await self.stop()
+
 
 def simulated_feed(
     seed: int, gateway: str, seconds: float
-) -> tuple[PresenceSettings, str, Roster, SimulatedBleScanner]:
-    """What ``ble record --simulated`` records: one gateway of the simulated store.
+) -> tuple[PresenceSettings, Roster, SimulatedBleScanner]:
+    """What ``instore-sim ble-record`` records: one gateway of the simulated store.
 
     Six opted-in shoppers (their tokens make the roster), a crowd of strangers and two
     store beacons, for ``seconds`` (default 5 minutes) of simulated time.
@@ -215,9 +229,7 @@ def simulated_feed(
     layout = open_plan_store()
     names = [g.name for g in layout.gateways]
     if gateway not in names:
-        raise EdgeInputError(
-            f"the simulated store has gateways {', '.join(names)}, not {gateway!r}"
-        )
+        raise SimError(f"the simulated store has gateways {', '.join(names)}, not {gateway!r}")
     radio = RadioModel()
     start = 1_767_225_600.0 + 60.0
     phones = make_phones(
@@ -231,4 +243,4 @@ def simulated_feed(
     )
     prefix = bytes.fromhex(settings.chain_prefix)
     stream = gateway_stream(rec, names.index(gateway), prefix=prefix, rng=rng, beacons=beacons)
-    return settings, gateway, roster, SimulatedBleScanner(stream)
+    return settings, roster, SimulatedBleScanner(stream)

@@ -10,7 +10,7 @@ system itself still keeps is described in docs/presence.md.
 
 bleak's errors are translated where they enter: :class:`BluetoothUnavailableError`
 (no radio, powered off, permission denied) and :class:`ScannerError` (adapter or
-D-Bus failures). :meth:`BleakBleScanner.supervise` restarts the scanner after an
+D-Bus failures). :meth:`BleakBleScanner.run` restarts the scanner after an
 error or when it has heard nothing for ``silence_restart_s``, backing off between
 attempts.
 """
@@ -167,7 +167,7 @@ class BleakBleScanner:
         finally:
             _clear_seen(scanner)
 
-    async def supervise(
+    async def run(
         self,
         callback: DetectionCallback,
         stop: asyncio.Event,
@@ -175,27 +175,32 @@ class BleakBleScanner:
         silence_restart_s: float = SILENCE_RESTART_S,
         check_every_s: float = 1.0,
     ) -> None:
-        """Scan until ``stop`` is set, restarting after errors and long silences."""
+        """Scan until ``stop`` is set (or the task is cancelled), restarting after errors
+        and long silences; the scanner is stopped however this ends."""
         delay = RESTART_DELAY_S
-        while not stop.is_set():
-            try:
-                await self.start(callback)
-            except BluetoothUnavailableError:
-                raise
-            except ScannerError:
-                self.restarts += 1
-                await _wait(stop, delay)
-                delay = min(delay * 2, MAX_RESTART_DELAY_S)
-                continue
-            delay = RESTART_DELAY_S
+        try:
             while not stop.is_set():
-                await _wait(stop, check_every_s)
-                if self._monotonic() - self.last_advert > silence_restart_s:
-                    break
+                try:
+                    await self.start(callback)
+                except BluetoothUnavailableError:
+                    raise
+                except ScannerError:
+                    self.restarts += 1
+                    await _wait(stop, delay)
+                    delay = min(delay * 2, MAX_RESTART_DELAY_S)
+                    continue
+                delay = RESTART_DELAY_S
+                while not stop.is_set():
+                    await _wait(stop, check_every_s)
+                    if self._monotonic() - self.last_advert > silence_restart_s:
+                        break
+                with contextlib.suppress(ScannerError):
+                    await self.stop()
+                if not stop.is_set():
+                    self.restarts += 1
+        finally:
             with contextlib.suppress(ScannerError):
                 await self.stop()
-            if not stop.is_set():
-                self.restarts += 1
 
 
 def _clear_seen(scanner: BleakScanner) -> None:

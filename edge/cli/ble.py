@@ -9,19 +9,16 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import orjson
-from tqdm import tqdm
 
 from edge.errors import EdgeInputError
-from edge.presence.calibrate import CALIBRATION_STEPS, Walk, calibrate, plot, split_walks
-from edge.presence.config import PresenceSettings, dump_settings, load_settings
+from edge.presence.config import PresenceSettings, load_settings
 from edge.presence.frames import frame_to_json, parse_advertising, split_ad_structures
-from edge.presence.live import GatewayPresence
+from edge.presence.record import record as record_trace
 from edge.presence.replay import ZoneChange, replay
 from edge.presence.scoring import score, to_steps
-from edge.presence.trace import TraceWriter, read_all, read_truth
+from edge.presence.trace import read_truth
 from protocol.ble_token import BleTokenError, parse_prefix
 from protocol.errors import ProtocolError
 from protocol.models import Roster
@@ -30,7 +27,7 @@ _HEX_NOISE = re.compile(r"(0x)|[\s:_-]", re.IGNORECASE)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ble = sub.add_parser("ble", help="BLE presence: parse, record, replay, calibrate")
+    ble = sub.add_parser("ble", help="BLE presence: parse, record, replay")
     cmds = ble.add_subparsers(dest="ble_command", required=True, metavar="COMMAND")
 
     parse = cmds.add_parser("parse", help="parse raw advertising data (hex)")
@@ -38,7 +35,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parse.add_argument("--prefix", help="chain prefix (16 hex digits): only its token frames")
     parse.add_argument("--json", action="store_true", help="print one JSON object")
     parse.set_defaults(handler=_parse)
-    register_trace_commands(cmds)
+
+    replay = cmds.add_parser("replay", help="run the zone engine over a trace")
+    replay.add_argument("trace", type=Path)
+    replay.add_argument("--config", type=Path, help="presence settings (YAML) to replay with")
+    replay.add_argument("--truth", type=Path, help="ground truth: print the score to stderr")
+    replay.add_argument(
+        "--json", action="store_true", help='one line per change: {"t","id","zone"}'
+    )
+    replay.set_defaults(handler=_replay)
+
+    record = cmds.add_parser("record", help="record kept receptions (roster tokens, beacons)")
+    record.add_argument("--out", type=Path, required=True, help="trace file to write")
+    record.add_argument(
+        "--config", type=Path, required=True, help="presence settings (YAML) of this store"
+    )
+    record.add_argument("--gateway", default="gw-1", help="this gateway's name in the settings")
+    record.add_argument(
+        "--roster", type=Path, required=True, help="roster JSON (as the hub publishes it)"
+    )
+    record.add_argument("--adapter", help="Bluetooth adapter, e.g. hci0")
+    record.add_argument(
+        "--seconds", type=float, default=0.0, help="stop after this long (0: Ctrl-C)"
+    )
+    record.set_defaults(handler=_record)
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -69,47 +89,6 @@ def _parse(args: argparse.Namespace) -> int:
         for frame in body["frames"]:
             print(" ".join(f"{k}={v}" for k, v in frame.items()))
     return 0
-
-
-def register_trace_commands(cmds: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    replay = cmds.add_parser("replay", help="run the zone engine over a trace")
-    replay.add_argument("trace", type=Path)
-    replay.add_argument("--config", type=Path, help="presence settings (YAML) to replay with")
-    replay.add_argument("--truth", type=Path, help="ground truth: print the score to stderr")
-    replay.add_argument(
-        "--json", action="store_true", help='one line per change: {"t","id","zone"}'
-    )
-    replay.set_defaults(handler=_replay)
-
-    record = cmds.add_parser("record", help="record kept receptions (roster tokens, beacons)")
-    record.add_argument("--out", type=Path, required=True, help="trace file to write")
-    record.add_argument("--config", type=Path, help="presence settings (YAML) of this store")
-    record.add_argument("--gateway", default="gw-1", help="this gateway's name in the settings")
-    record.add_argument("--roster", type=Path, help="roster JSON (as the hub publishes it)")
-    record.add_argument("--adapter", help="Bluetooth adapter, e.g. hci0")
-    record.add_argument(
-        "--seconds", type=float, default=0.0, help="stop after this long (0: Ctrl-C)"
-    )
-    record.add_argument(
-        "--simulated",
-        type=int,
-        metavar="SEED",
-        help="record the simulated world instead of a radio",
-    )
-    record.set_defaults(handler=_record)
-
-    cal = cmds.add_parser("calibrate", help="fit path loss and engine settings to a walk")
-    cal.add_argument("trace", type=Path)
-    cal.add_argument("truth", type=Path)
-    cal.add_argument(
-        "--check", nargs=2, type=Path, metavar=("TRACE", "TRUTH"),
-        help="the second walk to score on (default: the later half of the walks in TRACE)",
-    )  # fmt: skip
-    cal.add_argument("--config", type=Path, help="the store's current presence settings (YAML)")
-    cal.add_argument("--out", type=Path, default=Path("presence.yaml"), help="settings to write")
-    cal.add_argument("--plot", type=Path, default=Path("calibration.png"), help="PNG to write")
-    cal.add_argument("--json", action="store_true", help="print one JSON object")
-    cal.set_defaults(handler=_calibrate)
 
 
 def _settings(path: Path | None) -> PresenceSettings | None:
@@ -153,110 +132,26 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibrate(args: argparse.Namespace) -> int:
-    header, chunk, names, _ = read_all(args.trace)
-    base = _settings(args.config)
-    settings = PresenceSettings.from_header(header) if base is None else base.with_site_of(header)
-    walk = Walk(chunk, names, list(header["gateways"]), read_truth(args.truth))
-    if args.check is not None:
-        c_header, c_chunk, c_names, _ = read_all(args.check[0])
-        if list(c_header["gateways"]) != list(header["gateways"]):
-            raise EdgeInputError("the two walks were recorded with different gateways")
-        fit, check = (
-            walk,
-            Walk(c_chunk, c_names, list(c_header["gateways"]), read_truth(args.check[1])),
-        )
-    else:
-        fit, check = split_walks(walk)
-    with tqdm(total=CALIBRATION_STEPS, desc="calibrate", file=sys.stderr, disable=None) as bar:
-        result = calibrate(settings, fit, check, bar.update)
-    try:
-        dump_settings(result.settings, args.out)
-        plot(result, args.plot)
-    except OSError as exc:
-        raise EdgeInputError(f"cannot write {exc.filename}: {exc.strerror}") from exc
-    summary = {**result.summary(), "config": str(args.out), "plot": str(args.plot)}
-    if args.json:
-        print(orjson.dumps(summary).decode())
-    else:
-        before, after = summary["check_walk_before"], summary["check_walk_after"]
-        was, now = before["zone_accuracy"], after["zone_accuracy"]
-        print(f"check walk: zone accuracy {was:.1%} -> {now:.1%}")
-        print(f"wrote {args.out} and {args.plot}")
-    return 0
-
-
 def _record(args: argparse.Namespace) -> int:
-    if args.simulated is not None:
-        from simulators.ble_scanner import simulated_feed  # noqa: PLC0415  (development only)
-
-        settings, gateway, roster, scanner = simulated_feed(
-            args.simulated, args.gateway, args.seconds
-        )
-    else:
-        if args.config is None or args.roster is None:
-            raise EdgeInputError("recording from a radio needs --config and --roster")
-        settings = load_settings(args.config)
-        gateway = args.gateway
-        if gateway not in settings.gateways:
-            raise EdgeInputError(f"gateway {gateway!r} is not in {args.config}")
-        try:
-            roster = Roster.from_bytes(args.roster.read_bytes())
-        except OSError as exc:
-            raise EdgeInputError(f"{args.roster}: cannot read ({exc.strerror})") from exc
-        except ProtocolError as exc:
-            raise EdgeInputError(f"{args.roster}: {exc}") from exc
-        scanner = None
-    header = settings.model_dump(mode="json", include={"gateways", "zones"})
-    for gw in header["gateways"].values():
-        for key in ("ref_power_dbm", "exponent"):
-            gw.pop(key, None)
-    with TraceWriter(args.out, header) as writer:
-        kept = asyncio.run(
-            _record_loop(
-                args,
-                settings=settings,
-                gateway=gateway,
-                roster=roster,
-                scanner=scanner,
-                writer=writer,
-            )
-        )
-    print(
-        f"{args.out}: {writer.written} receptions kept, {kept} advertisements dropped",
-        file=sys.stderr,
-    )
-    return 0
-
-
-async def _record_loop(
-    args: argparse.Namespace,
-    *,
-    settings: PresenceSettings,
-    gateway: str,
-    roster: Roster,
-    scanner: Any,
-    writer: TraceWriter,
-) -> int:
-    clock = scanner.now if scanner is not None else time.time
-    presence = GatewayPresence(settings, gateway, clock, recorder=writer)
-    presence.update_roster(roster)
-    stop = asyncio.Event()
-    if scanner is not None:
-        await scanner.start(presence.on_detection)
-        await scanner.done.wait()
-        await scanner.stop()
-        return presence.roster.dropped
+    settings = load_settings(args.config)
+    if args.gateway not in settings.gateways:
+        raise EdgeInputError(f"gateway {args.gateway!r} is not in {args.config}")
+    try:
+        roster = Roster.from_bytes(args.roster.read_bytes())
+    except OSError as exc:
+        raise EdgeInputError(f"{args.roster}: cannot read ({exc.strerror})") from exc
+    except ProtocolError as exc:
+        raise EdgeInputError(f"{args.roster}: {exc}") from exc
     from edge.backends.bleak_scanner import BleakBleScanner  # noqa: PLC0415  (needs a radio)
 
     radio = BleakBleScanner(bytes.fromhex(settings.chain_prefix), adapter=args.adapter)
-    task = asyncio.create_task(radio.supervise(presence.on_detection, stop))
-    try:
-        if args.seconds > 0:
-            await asyncio.sleep(args.seconds)
-        else:
-            await asyncio.Event().wait()
-    finally:
-        stop.set()
-        await task
-    return presence.roster.dropped
+    done = asyncio.run(
+        record_trace(
+            radio, settings, args.gateway, roster, args.out, clock=time.time, seconds=args.seconds
+        )
+    )
+    print(
+        f"{args.out}: {done.kept} receptions kept, {done.dropped} advertisements dropped",
+        file=sys.stderr,
+    )
+    return 0

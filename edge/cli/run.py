@@ -120,7 +120,7 @@ def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         # Restarts after adapter errors and long silences, until Ctrl-C or SIGTERM.
-        await scanner.supervise(presence.on_detection, stop)
+        await scanner.run(presence.on_detection, stop)
 
     agent.start()
     runtime[0].start()

@@ -1,6 +1,6 @@
 """Presence settings: the site (gateways, zones), the radio model and the engine's knobs.
 
-A plain pydantic model: ``ble calibrate`` writes it as YAML, the live agent and
+A plain pydantic model: ``instore-sim ble-calibrate`` writes it as YAML, the live agent and
 ``ble replay`` read it. The gateway config schema (firmware_configs/) should embed it
 as its ``presence`` section.
 """
@@ -43,7 +43,7 @@ class ZoneShape(BaseModel):
 
 
 class EngineSettings(BaseModel):
-    """The zone engine's knobs; ``ble calibrate`` fits them to a walk."""
+    """The zone engine's knobs; ``instore-sim ble-calibrate`` fits them to a walk."""
 
     model_config = _STRICT
 
@@ -77,7 +77,7 @@ class EngineSettings(BaseModel):
 
 
 class PresenceSettings(BaseModel):
-    """Everything presence needs at a store: written by ``ble calibrate``."""
+    """Everything presence needs at a store: written by ``instore-sim ble-calibrate``."""
 
     model_config = _STRICT
 

@@ -1,7 +1,7 @@
 """What a gateway's edge agent runs: the scan callback, the zone engine, beacon health.
 
     presence = GatewayPresence(settings, "gw-1", clock.now)
-    await scanner.start(presence.on_detection)      # bleak or the simulated world
+    await scanner.run(presence.on_detection, stop)  # bleak or the simulated world
     presence.update_roster(roster)                  # on every ``roster`` message
     for event in presence.drain():                  # zone enter/exit/dwell to the outbox
         ...

@@ -17,6 +17,8 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.train_recs",
     "simulators.venue",
     "simulators.ble_world",
+    "simulators.cli.ble_record",
+    "simulators.cli.ble_calibrate",
 )
 
 

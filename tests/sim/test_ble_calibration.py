@@ -37,10 +37,9 @@ def test_calibration_raises_accuracy_when_reference_power_is_off(
     assert sim_main(args) == 0
     capsys.readouterr()
     out, png = tmp_path / "presence.yaml", tmp_path / "calibration.png"
-    code = edge_main(
+    code = sim_main(
         [
-            "ble",
-            "calibrate",
+            "ble-calibrate",
             str(trace),
             str(truth),
             "--out",
@@ -89,7 +88,7 @@ def test_calibrate_needs_a_second_walk(tmp_path: Path, capsys: pytest.CaptureFix
         ["ble-world", "--out", str(trace), "--truth", str(truth), "--walks", "1", "--seed", "2"]
     )
     capsys.readouterr()
-    assert edge_main(["ble", "calibrate", str(trace), str(truth)]) == 2
+    assert sim_main(["ble-calibrate", str(trace), str(truth)]) == 2
     assert "never scored on the walk it was fitted to" in capsys.readouterr().err
 
 
@@ -97,8 +96,8 @@ def test_record_on_the_simulated_world_keeps_only_roster_tokens_and_beacons(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "gw-3.trace"
-    args = ["ble", "record", "--out", str(out), "--simulated", "4", "--gateway", "gw-3"]
-    assert edge_main([*args, "--seconds", "120"]) == 0
+    args = ["ble-record", "--out", str(out), "--seed", "4", "--gateway", "gw-3"]
+    assert sim_main([*args, "--seconds", "120"]) == 0
     err = capsys.readouterr().err
     dropped = int(err.split(" receptions kept, ")[1].split()[0])
     assert dropped > 1000

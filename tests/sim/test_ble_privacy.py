@@ -79,9 +79,7 @@ def test_ten_thousand_strangers_leave_no_trace(
         with TraceWriter(trace, header) as writer:
             presence = GatewayPresence(settings, "gw-1", scanner.now, recorder=writer)
             presence.update_roster(Roster(windows=[0], tokens=sorted(tokens)))
-            await scanner.start(presence.on_detection)
-            await scanner.done.wait()
-            await scanner.stop()
+            await scanner.run(presence.on_detection, asyncio.Event())
         return presence
 
     presence = asyncio.run(run(stream))

@@ -79,9 +79,7 @@ def test_gateway_sends_zone_events_only_for_roster_entries(tmp_path: Path) -> No
                 entries={mine: RosterEntry(subject=SHOPPER, consent="rcpt-1")},
             )
         )
-        await scanner.start(presence.on_detection)
-        await scanner.done.wait()
-        await scanner.stop()
+        await scanner.run(presence.on_detection, asyncio.Event())
         runtime.pump_once()
         return runtime
 
@@ -158,6 +156,4 @@ def test_gateways_share_sightings_and_only_the_leader_sends_events(tmp_path: Pat
 
 
 async def _scan(scanner: SimulatedBleScanner, presence: GatewayPresence) -> None:
-    await scanner.start(presence.on_detection)
-    await scanner.done.wait()
-    await scanner.stop()
+    await scanner.run(presence.on_detection, asyncio.Event())

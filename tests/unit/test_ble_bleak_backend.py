@@ -155,13 +155,13 @@ def test_passive_falls_back_to_active_when_bluez_cannot_monitor() -> None:
     asyncio.run(scenario())
 
 
-def test_supervise_restarts_after_errors_and_after_silence() -> None:
+def test_run_restarts_after_errors_and_after_silence() -> None:
     async def scenario() -> None:
         RadioBackend.start_errors = [BleakDBusError("org.bluez.Error.Failed", [])]
         scanner = BleakBleScanner(PREFIX, backend=RadioBackend, passive=False)
         stop = asyncio.Event()
         task = asyncio.create_task(
-            scanner.supervise(lambda d, a: None, stop, silence_restart_s=0.05, check_every_s=0.01)
+            scanner.run(lambda d, a: None, stop, silence_restart_s=0.05, check_every_s=0.01)
         )
         await asyncio.sleep(1.5)  # one back-off (1 s) and several silence restarts
         stop.set()
@@ -172,13 +172,13 @@ def test_supervise_restarts_after_errors_and_after_silence() -> None:
     asyncio.run(scenario())
 
 
-def test_supervise_gives_up_when_there_is_no_bluetooth() -> None:
+def test_run_gives_up_when_there_is_no_bluetooth() -> None:
     async def scenario() -> None:
         RadioBackend.start_errors = [
             BleakBluetoothNotAvailableError("none", BleakBluetoothNotAvailableReason.NO_BLUETOOTH)
         ]
         scanner = BleakBleScanner(PREFIX, backend=RadioBackend, passive=False)
         with pytest.raises(BluetoothUnavailableError):
-            await scanner.supervise(lambda d, a: None, asyncio.Event())
+            await scanner.run(lambda d, a: None, asyncio.Event())
 
     asyncio.run(scenario())
