@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from domain.catalog.products import Catalog
 from domain.maps.load import open_map
-from domain.maps.web import map_router
+from domain.maps.web import map_app
 from edge.agent import EdgeAgent
 from edge.kiosk.kiosk import ScanEvent, Suggester
 from edge.kiosk.session import Pairing
@@ -126,10 +126,10 @@ def build_kiosk(
         scanner,
         pairing=pairing,
         suggest=suggest,
-        map_url="/map" if map_path else None,
+        map_url="/map/" if map_path else None,
     )
     if map_path is not None:
-        app.include_router(map_router(open_map(map_path), here=here))
+        app.mount("/map", map_app(open_map(map_path), here=here))
     kiosk = app.state.kiosk
 
     def purge(subjects: Sequence[str]) -> None:

@@ -105,16 +105,16 @@ def asyncapi() -> dict[str, Any]:
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI document of the hub's HTTP API (built on a throwaway data directory)."""
-    from hub.cli.run import build_app  # noqa: PLC0415
     from hub.consent.system import ConsentSystem  # noqa: PLC0415 - heavy; only here
     from hub.settings import HubHome, HubSettings  # noqa: PLC0415
+    from hub.web import api_document, build_app  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="instore-api-") as tmp:
         home = HubHome(Path(tmp))
         home.init(HubSettings(store="store"))
         consent = ConsentSystem(home)
         try:
-            spec: dict[str, Any] = build_app(home, consent, run_jobs=False).openapi()
+            spec = api_document(build_app(home, consent, run_jobs=False))
         finally:
             consent.close()
     return spec

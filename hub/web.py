@@ -1,146 +1,119 @@
-"""The hub's web app: the staff and privacy dashboard (hub/dashboard/), ``/metrics``
-for Prometheus, and the background jobs (alarms, rollups) when ``run_jobs``."""
+"""Everything the hub serves over HTTP, as mounted apps that each keep their own
+middleware and error handlers under the one header policy (domain/web/):
+
+- ``/s``: the shoppers' phone pages (hub/consent/center.py),
+- ``/map``: the store map, when the hub has one (domain/maps/web.py),
+- ``/``: the staff and privacy dashboard, ``/metrics`` and ``/healthz``
+  (hub/dashboard/app.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Final
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import Response
-from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
-from hub.dashboard import metrics, pages_admin, pages_login, pages_privacy, pages_staff
-from hub.dashboard.context import (
-    ConsentPort,
-    Dashboard,
-    NotLoggedIn,
-    RequestsPort,
-    login_redirect,
-)
-from hub.dashboard.jobs import DashboardJobs
-from hub.dashboard.rollups import Opener, seal_opener
-from hub.dashboard.settings import DashboardSettings, load_settings
+from domain.maps.load import open_map
+from domain.maps.web import map_app
+from domain.recs.catalog_recs import CatalogRecommender
+from domain.web.problems import PROBLEM_JSON
+from hub.consent.center import PREFIX, phone_app
+from hub.consent.system import ConsentSystem
+from hub.dashboard.app import dashboard_app
+from hub.dashboard.rollups import stored_data_opener
+from hub.service import HubService
 from hub.settings import HubHome
 
-# Same-origin everything: no CDN, no inline script; inline SVG attributes only.
-_CSP: Final = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-_DASHBOARD_PATHS: Final = (
-    "/alarms",
-    "/analytics",
-    "/privacy",
-    "/admin",
-    "/login",
-    "/logout",
-    "/live",
-    "/fragments",
-    "/api/devices",
-    "/metrics",
-    "/dash-static/",
-)
-_STATIC: Final = Path(__file__).parent / "dashboard" / "static"
 
-
-def create_app(
-    db_path: Path,
-    title: str = "instore hub",
+def build_app(
+    home: HubHome,
+    consent: ConsentSystem,
+    service: HubService | None = None,
     *,
-    settings: DashboardSettings | None = None,
-    ingest_stats: Callable[[], tuple[int, int, float] | None] | None = None,
-    consent: ConsentPort | None = None,
-    requests: RequestsPort | None = None,
-    opener: Opener | None = None,
+    secure: bool = False,
+    map_path: Path | None = None,
     run_jobs: bool = True,
-) -> FastAPI:
-    """The dashboard over the hub database at ``db_path`` (its data directory is the
-    parent: ``dashboard.yaml`` there tunes it). ``opener`` reads stored personal data
-    for the presence rollups; by default the data sealed to the hub key is opened."""
-    settings = settings or load_settings(db_path.parent)
-    dash = Dashboard(
-        db_path,
-        settings,
-        title=title,
-        consent=consent,
-        requests=requests,
-        ingest_stats=ingest_stats or (lambda: None),
+    suggest: CatalogRecommender | None = None,
+) -> Starlette:
+    """The hub's web app: the phone pages (with "For you" given a recommender), the map
+    (given one), and the dashboard over the store's database."""
+
+    def stats() -> tuple[int, int, float] | None:
+        if service is None:
+            return None
+        return service.stats.stored, service.stats.batches, service.stats.started
+
+    dashboard = dashboard_app(
+        home.db_path,
+        ingest_stats=stats,
+        consent=consent.registry,
+        requests=consent.requests,
+        opener=stored_data_opener(consent.protector.open),
+        run_jobs=run_jobs,
     )
-    if opener is None and (db_path.parent / "keys" / "seal.key").exists():
-        opener = seal_opener(HubHome(db_path.parent).seal_key())
-    jobs = DashboardJobs(db_path, settings, opener) if run_jobs else None
+    mounts = [Mount(PREFIX, app=phone_app(consent, secure_cookies=secure, suggest=suggest))]
+    if map_path is not None:
+        mounts.append(Mount("/map", app=map_app(open_map(map_path))))
+    mounts.append(Mount("", app=dashboard))  # last: everything else is the dashboard's
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if jobs is not None:
-            jobs.start()
-        try:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # A mounted app's own lifespan is not run by its parent: the dashboard's jobs.
+        async with dashboard.router.lifespan_context(dashboard):
             yield
-        finally:
-            if jobs is not None:
-                jobs.stop()
-            dash.close()
 
-    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    app.state.dashboard = dash
-    app.state.jobs = jobs
-    app.mount("/dash-static", StaticFiles(directory=_STATIC), name="dashboard-static")
-    app.include_router(pages_login.router(dash))
-    app.include_router(pages_staff.router(dash))
-    app.include_router(pages_privacy.router(dash))
-    app.include_router(pages_admin.router(dash))
-    registry = metrics.make_registry(
-        metrics.HubCollector(dash.readers.get, settings, dash.ingest_stats)
-    )
-
-    @app.get("/metrics")
-    def prometheus() -> Response:
-        return Response(metrics.render(registry), media_type=metrics.CONTENT_TYPE)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.exception_handler(NotLoggedIn)
-    async def not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
-        if request.url.path.startswith(("/api/", "/live", "/fragments/")):
-            return Response("log in first", status_code=401)
-        return login_redirect(exc.next_url)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if not _is_dashboard(request.url.path):
-            return await http_exception_handler(request, exc)  # other routers' own errors
-        session = dash.session(request)
-        return dash.render(
-            "error.html", request, session, status=exc.status_code, message=str(exc.detail)
-        )
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        path = request.url.path
-        if not _is_dashboard(path):
-            return response  # other packages' routers (phone pages) set their own headers
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if not path.startswith("/dash-static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        if dash.secure(request):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
-
-    return app
+    return Starlette(routes=mounts, lifespan=lifespan)
 
 
-def _is_dashboard(path: str) -> bool:
-    return path == "/" or path.startswith(_DASHBOARD_PATHS)
+def api_document(app: Starlette) -> dict[str, Any]:
+    """One OpenAPI document for every mounted app, paths under their mount points, and
+    errors documented as they are answered (``application/problem+json``)."""
+    spec: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for route in app.routes:
+        if not (isinstance(route, Mount) and isinstance(route.app, FastAPI)):
+            continue
+        sub = route.app.openapi() if route.app.openapi_url else _force_openapi(route.app)
+        spec = spec or {k: v for k, v in sub.items() if k not in ("paths", "components")}
+        for path, item in sub.get("paths", {}).items():
+            paths[route.path + path] = item
+        schemas.update(sub.get("components", {}).get("schemas", {}))
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["Problem"] = _PROBLEM
+    for item in paths.values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = {
+                        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    }
+    spec["info"] = {"title": "instore hub", "version": spec.get("info", {}).get("version", "")}
+    return spec | {"paths": dict(sorted(paths.items())), "components": {"schemas": schemas}}
+
+
+def _force_openapi(app: FastAPI) -> dict[str, Any]:
+    from fastapi.openapi.utils import get_openapi  # noqa: PLC0415
+
+    return get_openapi(title=app.title, version=app.version, routes=app.routes)
+
+
+_PROBLEM: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An error, as RFC 9457 problem details.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "description": "about:blank"},
+        "title": {"type": "string", "description": "the HTTP status phrase"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "what went wrong, in a sentence"},
+        "instance": {"type": "string", "description": "the path asked"},
+    },
+    "required": ["type", "title", "status", "detail"],
+}

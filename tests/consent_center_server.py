@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from domain.recs.catalog_recs import CatalogRecommender
-from hub.consent.center import consent_router
+from hub.consent.center import PREFIX, phone_app
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
 from hub.settings import HubHome, HubSettings
@@ -37,7 +37,7 @@ def serve_consent_center(
     SqliteEventStore(home.db_path).close()
     system = ConsentSystem(home)
     app = FastAPI()
-    app.include_router(consent_router(system, suggest=suggest))
+    app.mount(PREFIX, phone_app(system, suggest=suggest))
     cert, key = self_signed(home, ["127.0.0.1"])
     port = free_port()
     server = uvicorn.Server(

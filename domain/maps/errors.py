@@ -22,13 +22,27 @@ class MapInvalidError(MapError):
 class UnknownPlaceError(MapError):
     """A route end names no unit, opening, kiosk, fixture, amenity or product of the map."""
 
+    http_status = 404
+
     def __init__(self, ref: str) -> None:
         super().__init__(f"no place or product called {ref!r} on this map")
         self.ref = ref
 
 
+class UnknownLevelError(MapError):
+    """A level asked by id or ordinal that the map does not have."""
+
+    http_status = 404
+
+    def __init__(self, wanted: str) -> None:
+        super().__init__(f"no level {wanted!r} on this map")
+        self.wanted = wanted
+
+
 class NoRouteError(MapError):
     """The two places are not connected (under the chosen profile)."""
+
+    http_status = 404
 
     def __init__(self, origin: str, destination: str, step_free: bool) -> None:
         profile = "step-free route" if step_free else "route"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from domain.maps.errors import MapError
+from domain.maps.errors import MapError, UnknownLevelError
 from domain.maps.imdf import load_imdf, validate_imdf
 from domain.maps.model import Venue
 from domain.maps.planogram import Slot, read_planogram, targets
@@ -63,7 +63,7 @@ class StoreMap:
             for level in venue.levels.values():
                 if str(level.ordinal) == wanted:
                     return level.id
-            raise MapError(f"no level {wanted!r} on this map")
+            raise UnknownLevelError(wanted)
         if route is not None:
             return self.router.graph.nodes[route.nodes[0]].level_id
         if origin:

@@ -32,20 +32,20 @@ _FILL: Final = {
 }
 _DEFAULT_FILL: Final = "#e4eef7"
 
-_STYLE: Final = """
-.unit { stroke: #5b6470; stroke-width: 0.15; }
-.opening { stroke: #ffffff; stroke-width: 0.5; }
-.label { font-family: system-ui, sans-serif; fill: #1d2733; text-anchor: middle;
-         dominant-baseline: middle; }
-.route { fill: none; stroke: #c4005a; stroke-width: 0.7; stroke-linecap: round;
-         stroke-linejoin: round; }
-.here circle { fill: #0b63ce; stroke: #fff; stroke-width: 0.3; }
-.destination path { fill: #c4005a; stroke: #fff; stroke-width: 0.2; }
-.marker-label { font-family: system-ui, sans-serif; font-size: 1.5px; font-weight: 700;
-                paint-order: stroke; stroke: #fff; stroke-width: 0.3; }
-.connector-label { font-family: system-ui, sans-serif; font-size: 1.3px; fill: #7a3b00;
-                   paint-order: stroke; stroke: #fff; stroke-width: 0.3; }
-"""
+# Presentation attributes, not a <style> element: the pages that show a level inline
+# allow no inline style (their Content-Security-Policy), and attributes are not styles.
+_UNIT: Final = 'stroke="#5b6470" stroke-width="0.15"'
+_OPENING: Final = 'stroke="#ffffff" stroke-width="0.5"'
+_TEXT: Final = 'font-family="system-ui, sans-serif"'
+_LABEL: Final = f'{_TEXT} fill="#1d2733" text-anchor="middle" dominant-baseline="middle"'
+_ROUTE: Final = (
+    'fill="none" stroke="#c4005a" stroke-width="0.7" stroke-linecap="round" stroke-linejoin="round"'
+)
+_HALO: Final = 'paint-order="stroke" stroke="#fff" stroke-width="0.3"'  # legible on any fill
+_HERE: Final = 'fill="#0b63ce" stroke="#fff" stroke-width="0.3"'
+_DESTINATION: Final = 'fill="#c4005a" stroke="#fff" stroke-width="0.2"'
+_MARKER_LABEL: Final = f'{_TEXT} font-size="1.5" font-weight="700" {_HALO}'
+_CONNECTOR_LABEL: Final = f'{_TEXT} font-size="1.3" fill="#7a3b00" {_HALO}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ def _label(x: float, y: float, area: Area, text: str) -> str:
         f'<tspan x="{x}" y="{round(top + i * size * 1.2, 2)}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
     )
-    return f'<text class="label" font-size="{size}">{spans}</text>'
+    return f'<text class="label" font-size="{size}" {_LABEL}>{spans}</text>'
 
 
 def render_level(
@@ -111,7 +111,7 @@ def render_level(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.2f} {height:.2f}" '
         f'class="map-level" data-level={quoteattr(level_id)} role="img" '
         f"aria-label={quoteattr(title)}>",
-        f"<title>{escape(title)}</title><style>{_STYLE}</style>",
+        f"<title>{escape(title)}</title>",
         f'<path class="level" d="{frame.path(level.outline)}" fill="#fbfaf7" '
         'stroke="#2b323b" stroke-width="0.3"/>',
     ]
@@ -120,12 +120,12 @@ def render_level(
         fill = _FILL.get(unit.category, _DEFAULT_FILL)
         out.append(
             f'<path class="unit" data-id={quoteattr(unit.id)} d="{frame.path(unit.outline)}" '
-            f'fill="{fill}"/>'
+            f'fill="{fill}" {_UNIT}/>'
         )
     for opening in venue.openings.values():
         if opening.level_id == level_id and not opening.line.is_empty:
             pts = " ".join(f"{x},{y}" for x, y in (frame.pt(*c) for c in opening.line.coords))
-            out.append(f'<polyline class="opening" points="{pts}"/>')
+            out.append(f'<polyline class="opening" points="{pts}" {_OPENING}/>')
     for unit in units:
         text = label(unit.name, lang)
         if text:
@@ -153,7 +153,7 @@ def _route_layer(
     for run in runs:
         if len(run) > 1:
             pts = " ".join(f"{x},{y}" for x, y in run)
-            out.append(f'<polyline class="route" points="{pts}"/>')
+            out.append(f'<polyline class="route" points="{pts}" {_ROUTE}/>')
     # Where the route leaves this level: say how, and to which floor.
     for a, b in pairwise(route.nodes):
         na, nb = g.nodes[a], g.nodes[b]
@@ -166,23 +166,27 @@ def _route_layer(
             right = x > width * 0.6
             anchor = "end" if right else "start"
             out.append(
-                f'<text class="connector-label" x="{x - 1.2 if right else x + 1.2}" '
+                f'<text class="connector-label" {_CONNECTOR_LABEL} '
+                f'x="{x - 1.2 if right else x + 1.2}" '
                 f'y="{y - 1.2}" text-anchor="{anchor}">{escape(text.rstrip("."))}</text>'
             )
     first, last = g.nodes[route.nodes[0]], g.nodes[route.nodes[-1]]
     if first.level_id == level_id:
         x, y = frame.pt(first.x, first.y)
         out.append(
-            f'<g class="here"><circle cx="{x}" cy="{y}" r="0.9"/>'
-            f'<text class="marker-label" x="{x + 1.3}" y="{y + 0.4}" fill="#0b63ce">'
+            f'<g class="here"><circle cx="{x}" cy="{y}" r="0.9" {_HERE}/>'
+            f'<text class="marker-label" {_MARKER_LABEL} x="{x + 1.3}" y="{y + 0.4}" '
+            'fill="#0b63ce">'
             f"{escape(phrase(lang, 'here'))}</text></g>"
         )
     if last.level_id == level_id:
         x, y = frame.pt(last.x, last.y)
         name = router.venue.name_of(last.feature_id, lang)
         out.append(
-            f'<g class="destination"><path d="M{x},{y} l-0.9,-1.8 a1,1 0 1 1 1.8,0 z"/>'
-            f'<text class="marker-label" x="{x + 1.3}" y="{y - 1.2}" fill="#c4005a">'
+            f'<g class="destination"><path d="M{x},{y} l-0.9,-1.8 a1,1 0 1 1 1.8,0 z" '
+            f"{_DESTINATION}/>"
+            f'<text class="marker-label" {_MARKER_LABEL} x="{x + 1.3}" y="{y - 1.2}" '
+            'fill="#c4005a">'
             f"{escape(name)}</text></g>"
         )
     return out

@@ -1,9 +1,8 @@
 """The kiosk screen: a FastAPI app the edge agent serves on localhost for Chromium in kiosk
 mode. The product card is pushed to the page by server-sent events as the code is read.
 
-Mount points for other features: the maps helper's router goes under ``/map`` (pass
-``map_url="/map"`` and ``app.include_router(router, prefix="/map")``); the recommender is
-the ``related`` callable.
+The map pages are an app of their own, mounted at ``/map`` (``edge/runtime.py``); the
+recommender is the ``suggest`` port.
 """
 
 from __future__ import annotations
@@ -15,14 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import orjson
-from fastapi import FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from domain.catalog.products import Catalog
 from domain.languages import LANGUAGES, pick_language
-from domain.pages import language_links, templates
+from domain.web.headers import HeaderPolicy, SecurityHeaders
+from domain.web.pages import language_links, templates
+from domain.web.problems import answer_errors
 from edge.kiosk.i18n import strings_for
 from edge.kiosk.kiosk import EventSink, Kiosk, Suggester
 from edge.kiosk.scanloop import CameraLoop, ScannerLoop
@@ -109,42 +110,75 @@ def build_kiosk_app(
 
     app = FastAPI(title="instore kiosk", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.kiosk = kiosk
+    app.state.idle_timeout_s = idle_timeout_s
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="kiosk-static")
-
-    @app.get("/", response_class=HTMLResponse)
-    def screen(
-        lang: str | None = None, accept_language: Annotated[str | None, Header()] = None
-    ) -> HTMLResponse:
-        language = pick_language(lang, accept_language)
-        html = _templates.get_template("kiosk.html").render(
-            lang=language,
-            t=strings_for(language),
-            languages=language_links(lambda code: f"/?lang={code}"),
-            strings_json=orjson.dumps({code: strings_for(code) for code in LANGUAGES}).decode(),
-            idle_ms=int(idle_timeout_s * 1000),
-        )
-        return HTMLResponse(html)
-
-    @app.get("/events")
-    async def events(request: Request) -> StreamingResponse:
-        # Subscribe before the headers go out: the page's "open" means it will get updates.
-        page = kiosk.subscribe()
-        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-        return StreamingResponse(
-            _stream(kiosk, page, request), media_type="text/event-stream", headers=headers
-        )
-
-    @app.post("/api/code")
-    def code(body: CodeIn) -> JSONResponse:
-        return JSONResponse(kiosk.submit_text(body.text, "scanner"))
-
-    @app.post("/api/done")
-    def done() -> JSONResponse:
-        return JSONResponse(kiosk.done())
-
-    @app.post("/api/touch")
-    def touch() -> JSONResponse:
-        kiosk.session.touch(kiosk.clock())
-        return JSONResponse({"ok": True})
-
+    app.add_api_route("/", screen, methods=["GET"], response_class=HTMLResponse)
+    app.add_api_route("/events", events, methods=["GET"])
+    app.add_api_route("/api/code", code, methods=["POST"])
+    app.add_api_route("/api/done", done, methods=["POST"])
+    app.add_api_route("/api/touch", touch, methods=["POST"])
+    answer_errors(app, _error_page)
+    app.add_middleware(SecurityHeaders, policy=HeaderPolicy())
     return app
+
+
+def _kiosk(request: Request) -> Kiosk:
+    kiosk: Kiosk = request.app.state.kiosk
+    return kiosk
+
+
+KioskDep = Annotated[Kiosk, Depends(_kiosk)]
+
+
+def screen(
+    request: Request,
+    lang: str | None = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
+    """The screen, in the chosen language; every language's words ride along for the
+    page's own switch."""
+    language = pick_language(lang, accept_language)
+    html = _templates.get_template("kiosk.html").render(
+        lang=language,
+        t=strings_for(language),
+        languages=language_links(lambda code: f"/?lang={code}"),
+        strings_json=orjson.dumps({code: strings_for(code) for code in LANGUAGES}).decode(),
+        idle_ms=int(request.app.state.idle_timeout_s * 1000),
+    )
+    return HTMLResponse(html)
+
+
+async def events(request: Request, kiosk: KioskDep) -> StreamingResponse:
+    """What the screen shows, pushed as server-sent events."""
+    # Subscribe before the headers go out: the page's "open" means it will get updates.
+    page = kiosk.subscribe()
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        _stream(kiosk, page, request), media_type="text/event-stream", headers=headers
+    )
+
+
+def code(body: CodeIn, kiosk: KioskDep) -> JSONResponse:
+    """A code the page heard from a keyboard-wedge scanner."""
+    return JSONResponse(kiosk.submit_text(body.text, "scanner"))
+
+
+def done(kiosk: KioskDep) -> JSONResponse:
+    """The shopper pressed Done: the session ends on screen."""
+    return JSONResponse(kiosk.done())
+
+
+def touch(kiosk: KioskDep) -> JSONResponse:
+    """The shopper is still there: the idle timeout starts again."""
+    kiosk.session.touch(kiosk.clock())
+    return JSONResponse({"ok": True})
+
+
+def _error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    language = pick_language(
+        request.query_params.get("lang"), request.headers.get("accept-language")
+    )
+    html = _templates.get_template("error.html").render(
+        lang=language, t=strings_for(language), status=status, detail=detail
+    )
+    return HTMLResponse(html, status_code=status)

@@ -7,23 +7,18 @@ import logging
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI
 
 from console import UsageError
 from console.heap import settle_heap
 from domain.backends.onnx_model import OnnxModelRunner
 from domain.catalog.feed import read_catalog
-from domain.maps.load import open_map
-from domain.maps.web import map_router
 from domain.recs.catalog_recs import CatalogRecommender
 from domain.recs.store import open_store_recs
-from hub.consent.center import consent_router
 from hub.consent.system import ConsentSystem
 from hub.consent.tls import self_signed
-from hub.dashboard.rollups import stored_data_opener
 from hub.service import HubService
 from hub.settings import DEFAULT_DATA_DIR, HubHome, parse_broker_url
-from hub.web import create_app
+from hub.web import build_app
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,38 +37,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--recs-model", type=Path, help="recommender model (instore-sim train-recs), for /s/for-you"
     )
     run.set_defaults(handler=_run)
-
-
-def build_app(
-    home: HubHome,
-    consent: ConsentSystem,
-    service: HubService | None = None,
-    *,
-    secure: bool = False,
-    map_path: Path | None = None,
-    run_jobs: bool = True,
-    suggest: CatalogRecommender | None = None,
-) -> FastAPI:
-    """Everything the hub serves: the dashboard, the shoppers' consent center (/s, with a
-    "For you" page given a recommender) and, with a map, the phone map pages (/map)."""
-
-    def stats() -> tuple[int, int, float] | None:
-        if service is None:
-            return None
-        return service.stats.stored, service.stats.batches, service.stats.started
-
-    app = create_app(
-        home.db_path,
-        ingest_stats=stats,
-        consent=consent.registry,
-        requests=consent.requests,
-        opener=stored_data_opener(consent.protector.open),
-        run_jobs=run_jobs,
-    )
-    app.include_router(consent_router(consent, secure_cookies=secure, suggest=suggest))
-    if map_path is not None:
-        app.include_router(map_router(open_map(map_path)))
-    return app
 
 
 def _recommender(feed: Path | None, model: Path | None) -> CatalogRecommender | None:

@@ -14,13 +14,14 @@ from typing import Any, Final
 import segno
 
 from domain.languages import LANGUAGES
-from domain.pages import templates
+from domain.web.pages import templates
 from hub.consent.receipts import data_categories
 from hub.consent.settings import ConsentSettings
 from hub.consent.texts import PURPOSE_TEXTS, UI
 from protocol.purposes import DPV_PURPOSE, EVENT_KINDS, PURGED, Purpose
 
 TEMPLATES: Final = templates(Path(__file__).with_name("templates"))
+_NOTICE_CSS: Final = Path(__file__).with_name("static") / "notice.css"
 
 # fideslang data uses -> the legal basis we process them under (GDPR Art. 6).
 _LEGAL_BASIS: Final = {
@@ -104,9 +105,12 @@ def qr_svg(text: str, scale: int = 6) -> str:
     return out.getvalue().decode()
 
 
-def notice_html(settings: ConsentSettings) -> str:
-    """The printable in-store notice: what we do, in six languages, and the QR code."""
+def notice_html(settings: ConsentSettings, base: str | None = None) -> str:
+    """The printable in-store notice: what we do, in six languages, and the QR code.
+    Served under ``base`` it links its stylesheet; as a file (no ``base``) it carries it."""
     return TEMPLATES.get_template("notice.html").render(
+        base=base,
+        css=None if base is not None else _NOTICE_CSS.read_text(),
         settings=settings,
         qr=qr_svg(settings.center_url, scale=8),
         languages=LANGUAGES,

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Annotated, Any, Final, Protocol
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -179,3 +179,12 @@ def _clock(ts: float | None) -> str:
 
 def login_redirect(next_url: str) -> Response:
     return RedirectResponse(f"/login?next={next_url}", status_code=303)
+
+
+def _dashboard(request: Request) -> Dashboard:
+    dash: Dashboard = request.app.state.dashboard
+    return dash
+
+
+# A page handler's parameter: the dashboard of the app serving the request.
+Dash = Annotated[Dashboard, Depends(_dashboard)]

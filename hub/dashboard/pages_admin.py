@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.dashboard import auth
 from hub.dashboard.auth import Area, Role, UserError
-from hub.dashboard.context import Dashboard
+from hub.dashboard.context import Dash, Dashboard
 
 
 def generated_password() -> str:
@@ -20,60 +20,59 @@ def generated_password() -> str:
     return "-".join(secrets.token_urlsafe(6) for _ in range(4))
 
 
-def router(dash: Dashboard) -> APIRouter:
-    r = APIRouter(prefix="/admin")
+router = APIRouter(prefix="/admin")
 
-    def page(request: Request, **ctx: Any) -> Response:
-        session = dash.require(request, Area.USERS)
-        users = auth.list_users(dash.readers.get())
-        return dash.render(
-            "admin_users.html", request, session, users=users, roles=list(Role), **ctx
-        )
 
-    @r.get("/users", response_class=HTMLResponse)
-    def users(request: Request) -> Response:
-        return page(request)
+def page(dash: Dashboard, request: Request, **ctx: Any) -> Response:
+    session = dash.require(request, Area.USERS)
+    users = auth.list_users(dash.readers.get())
+    return dash.render("admin_users.html", request, session, users=users, roles=list(Role), **ctx)
 
-    @r.post("/users", response_class=HTMLResponse)
-    async def add(request: Request) -> Response:
-        session = dash.require(request, Area.USERS)
-        form = await dash.check_form(request, session)
-        name = form.get("name", "").strip().lower()
-        try:
-            role = Role(form.get("role", ""))
-        except ValueError as exc:
-            raise HTTPException(status_code=422, detail="Pick a role.") from exc
-        password = generated_password()
-        try:
-            with dash.writer() as db:
-                auth.add_user(db, name, role, password, time.time())
-        except UserError as exc:
-            return page(request, error=str(exc))
-        dash.audit(session.user.name, "dashboard.user.add", None, {"user": name, "role": role})
-        return page(request, shown_once=(name, password))
 
-    @r.post("/users/{name}/{action}", response_class=HTMLResponse)
-    async def change(request: Request, name: str, action: str) -> Response:
-        session = dash.require(request, Area.USERS)
-        form = await dash.check_form(request, session)
-        if action not in ("role", "disable", "enable", "reset"):
-            raise HTTPException(status_code=404, detail="No such user action.")
-        try:
-            with dash.writer() as db:
-                shown = apply_change(db, name, action, form.get("role", ""))
-        except (UserError, ValueError) as exc:
-            return page(request, error=str(exc))
-        dash.audit(
-            session.user.name,
-            f"dashboard.user.{action}",
-            None,
-            {"user": name, "role": form.get("role", "")},
-        )
-        if shown is not None:
-            return page(request, shown_once=shown)
-        return RedirectResponse("/admin/users", status_code=303)
+@router.get("/users", response_class=HTMLResponse)
+def users(request: Request, dash: Dash) -> Response:
+    return page(dash, request)
 
-    return r
+
+@router.post("/users", response_class=HTMLResponse)
+async def add(request: Request, dash: Dash) -> Response:
+    session = dash.require(request, Area.USERS)
+    form = await dash.check_form(request, session)
+    name = form.get("name", "").strip().lower()
+    try:
+        role = Role(form.get("role", ""))
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail="Pick a role.") from exc
+    password = generated_password()
+    try:
+        with dash.writer() as db:
+            auth.add_user(db, name, role, password, time.time())
+    except UserError as exc:
+        return page(dash, request, error=str(exc))
+    dash.audit(session.user.name, "dashboard.user.add", None, {"user": name, "role": role})
+    return page(dash, request, shown_once=(name, password))
+
+
+@router.post("/users/{name}/{action}", response_class=HTMLResponse)
+async def change(request: Request, dash: Dash, name: str, action: str) -> Response:
+    session = dash.require(request, Area.USERS)
+    form = await dash.check_form(request, session)
+    if action not in ("role", "disable", "enable", "reset"):
+        raise HTTPException(status_code=404, detail="No such user action.")
+    try:
+        with dash.writer() as db:
+            shown = apply_change(db, name, action, form.get("role", ""))
+    except (UserError, ValueError) as exc:
+        return page(dash, request, error=str(exc))
+    dash.audit(
+        session.user.name,
+        f"dashboard.user.{action}",
+        None,
+        {"user": name, "role": form.get("role", "")},
+    )
+    if shown is not None:
+        return page(dash, request, shown_once=shown)
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 def apply_change(

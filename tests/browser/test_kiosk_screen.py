@@ -82,7 +82,7 @@ def kiosk_url(shop: DemoShop, shelf: list[Product]) -> Iterator[tuple[str, Kiosk
         events.append,
         pairing=pairing,
         suggest=shop.recommender,
-        map_url="/map",
+        map_url="/map/",
         idle_timeout_s=6.0,
     )
     with serve(app) as url:
@@ -172,7 +172,7 @@ def test_keyboard_wedge_scan_then_done_ends_the_paired_session(
     expect(mine.locator(".why")).to_contain_text("Because you scanned")
     expect(page.locator("#personal .note")).to_be_visible()
     expect(page.locator("#product-map")).to_have_attribute(
-        "href", f"/map?to={products[5].gtin[1:]}&lang=en"
+        "href", f"/map/?to={products[5].gtin[1:]}&lang=en"
     )
     personal = [e for e in events if e.type == "scan.personal"]
     assert personal

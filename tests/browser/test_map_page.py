@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, expect
 
 from domain.maps.load import open_map
-from domain.maps.web import map_router
+from domain.maps.web import map_app
 from simulators.net import free_port
 from simulators.venue import DemoVenue, demo_gtins, write_demo_venue
 from tests.browser.screenshots import SCREENSHOTS
@@ -28,7 +28,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoVenue:
 @pytest.fixture(scope="module")
 def base_url(demo: DemoVenue) -> Iterator[str]:
     app = FastAPI()
-    app.include_router(map_router(open_map(demo.imdf)))
+    app.mount("/map", map_app(open_map(demo.imdf)))
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"

@@ -16,10 +16,10 @@ from fastapi import FastAPI
 
 from hub.consent.system import ConsentSystem
 from hub.dashboard import auth
+from hub.dashboard.app import dashboard_app
 from hub.dashboard.auth import Role
 from hub.dashboard.schema import open_writer
 from hub.settings import HubHome, HubSettings
-from hub.web import create_app
 
 PASSWORD = "correct horse battery"
 SUBJECT = "ps_wiredshopper000000001"
@@ -35,7 +35,7 @@ def wired(tmp_path: Path) -> Iterator[tuple[FastAPI, ConsentSystem]]:
     db = open_writer(home.db_path)
     auth.add_user(db, "pia", Role.PRIVACY_OFFICER, PASSWORD, time.time())
     db.close()
-    app = create_app(
+    app = dashboard_app(
         home.db_path, consent=system.registry, requests=system.requests, run_jobs=False
     )
     yield app, system

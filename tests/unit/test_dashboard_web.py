@@ -11,14 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import FastAPI
 
 from hub.dashboard import auth
+from hub.dashboard.app import dashboard_app
 from hub.dashboard.auth import Role
 from hub.dashboard.pages_staff import live_summary
 from hub.dashboard.schema import open_writer
 from hub.dashboard.settings import DashboardSettings
-from hub.web import create_app
 
 PASSWORD = "correct horse battery"
 Scenario = Callable[[httpx.AsyncClient], Awaitable[None]]
@@ -34,7 +34,7 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
         "VALUES ('ps_aaaaaaaaaaaaaaaaaaaa', 'analytics', 'cr-1', 1, 1)"
     )
     db.close()
-    built = create_app(
+    built = dashboard_app(
         tmp_path / "hub.db", settings=DashboardSettings(login_failures=3), run_jobs=False
     )
     yield built
@@ -233,24 +233,6 @@ def test_metrics_carry_edge_counters_per_device(app: FastAPI) -> None:
         assert 'instore_adverts_dropped_total{device="gateway-1"} 42.0' in text
         assert 'instore_decode_rate{device="gateway-1"} 0.25' in text
         assert 'instore_dead_letters_total{reason="no consent"} 3.0' in text
-
-    run(app, scenario)
-
-
-def test_other_routers_keep_their_own_errors_and_headers(app: FastAPI) -> None:
-    other = APIRouter(prefix="/s")
-
-    @other.get("/boom")
-    def boom() -> None:
-        raise HTTPException(status_code=400, detail="open the consent center first")
-
-    app.include_router(other)
-
-    async def scenario(c: httpx.AsyncClient) -> None:
-        r = await c.get("/s/boom")
-        assert r.status_code == 400
-        assert r.json() == {"detail": "open the consent center first"}
-        assert "content-security-policy" not in r.headers
 
     run(app, scenario)
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from domain.maps.load import open_map
-from domain.maps.web import map_router
+from domain.maps.web import map_app
 from simulators.venue import DemoVenue, demo_venue_path, write_demo_venue
 
 
@@ -22,7 +22,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoVenue:
 @pytest.fixture(scope="module")
 def app(demo: DemoVenue) -> FastAPI:
     app = FastAPI()
-    app.include_router(map_router(open_map(demo.imdf), prefix="/shop/map"))
+    app.mount("/shop/map", map_app(open_map(demo.imdf)))
     return app
 
 
@@ -52,7 +52,8 @@ def test_route_json_errors(app: FastAPI, demo: DemoVenue) -> None:
     assert get(app, "/shop/map/route").status_code == 422
     r = get(app, "/shop/map/route", {"from": demo.entrance_kiosk, "to": "Atlantis"})
     assert r.status_code == 404
-    assert "Atlantis" in r.json()["error"]
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "Atlantis" in r.json()["detail"]
 
 
 def test_level_svg_by_ordinal(app: FastAPI, demo: DemoVenue) -> None:
@@ -64,7 +65,7 @@ def test_level_svg_by_ordinal(app: FastAPI, demo: DemoVenue) -> None:
 
 
 def test_page_without_a_route_shows_the_ground_floor(app: FastAPI) -> None:
-    r = get(app, "/shop/map", {"lang": "nl"})
+    r = get(app, "/shop/map/", {"lang": "nl"})
     assert r.status_code == 200
     assert '<html lang="nl">' in r.text
     assert "Winkelplattegrond" in r.text
@@ -73,9 +74,9 @@ def test_page_without_a_route_shows_the_ground_floor(app: FastAPI) -> None:
 
 
 def test_page_links_keep_the_route(app: FastAPI, demo: DemoVenue) -> None:
-    r = get(app, "/shop/map", {"from": demo.entrance_kiosk, "to": demo.toilets, "lang": "fi"})
+    r = get(app, "/shop/map/", {"from": demo.entrance_kiosk, "to": demo.toilets, "lang": "fi"})
     assert r.status_code == 200
-    assert f"/shop/map?from={demo.entrance_kiosk}" in r.text
+    assert f"/shop/map/?from={demo.entrance_kiosk}" in r.text
     assert "step_free=1" in r.text  # the switch to a step-free route
     assert "Olet perillä: WC." in r.text
 
@@ -92,9 +93,9 @@ def test_demo_venue_path_writes_once(tmp_path: Path) -> None:
 
 def test_kiosk_router_starts_routes_where_the_kiosk_stands(demo: DemoVenue) -> None:
     app = FastAPI()
-    app.include_router(map_router(open_map(demo.imdf), here=demo.upstairs_kiosk))
+    app.mount("/map", map_app(open_map(demo.imdf), here=demo.upstairs_kiosk))
     body = get(app, "/map/route", {"to": demo.toilets}).json()
     assert body["path"][0] == demo.upstairs_kiosk
     assert [lv["ordinal"] for lv in body["levels"]] == [1]
-    page = get(app, "/map", {"to": demo.toilets})
+    page = get(app, "/map/", {"to": demo.toilets})
     assert 'class="here"' in page.text
