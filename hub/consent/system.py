@@ -3,7 +3,7 @@
 consent = ConsentSystem(home)
 service = HubService(home, consent=consent.check_collected, protect=consent.protector)
 consent.attach(service)               # roster + purges to every edge
-app.include_router(consent_router(consent))
+root.mount("/s", phone_app(consent))  # the phone pages (hub/web.py does this)
 """
 
 from __future__ import annotations

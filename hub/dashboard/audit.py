@@ -1,7 +1,7 @@
 """The dashboard's own audit rows, for a hub run without the consent package's chained
 audit log (``hub.consent``): who viewed or changed what, and when.
 
-When the consent registry is wired in (``create_app(consent=...)``) every row goes to
+When the consent registry is wired in (``dashboard_app(consent=...)``) every row goes to
 its hash-chained, signed ``audit_log`` instead, so the privacy officer reads one log.
 """
 
