@@ -21,15 +21,19 @@ broker-deps:
 browser-deps:
 	@bash scripts/ensure-system-deps.sh chromium
 
-lint: install
+lint: install  # style, and the dependency rules (contracts in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(VENV)/bin/mypy .
 
 demo: install broker-deps
 	$(VENV)/bin/instore-sim demo
+
+unit: install  # the fast layer: no broker, no browser
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/unit
 
 test: install broker-deps browser-deps lint typecheck
 	$(VENV)/bin/python -m pytest -p no:cacheprovider --cov --cov-report=term:skip-covered -q
