@@ -31,6 +31,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run the agent of this kiosk or gateway")
     run.add_argument("--identity", type=Path, required=True, help="identity file from enrolment")
     run.add_argument("--outbox", type=Path, default=Path("var/edge/outbox.db"))
+    run.add_argument(
+        "--config-dir",
+        type=Path,
+        default=Path("var/edge/config"),
+        help="where configs pushed from the hub are kept (the running one and the one before)",
+    )
     kiosk = run.add_argument_group("kiosk")
     kiosk.add_argument("--catalog", type=Path, help="product feed (CSV or JSON)")
     kiosk.add_argument("--camera", help="camera: device index, file or RTSP URL")
@@ -72,7 +78,7 @@ def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
     if args.recs_model is not None:
         recs = open_store_recs(catalog, args.recs_model, OnnxModelRunner)
         suggest, install = recs.recommender, recs.installer.install_push
-    agent = EdgeAgent(identity, args.outbox, install_model=install)
+    agent = EdgeAgent(identity, args.outbox, config_dir=args.config_dir, install_model=install)
     camera = OpenCvCamera(parse_source(args.camera)) if args.camera else None
     app = build_kiosk(
         agent,
@@ -109,7 +115,13 @@ def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
         if runtime:
             runtime[0].on_sightings(gateway, sightings)
 
-    agent = EdgeAgent(identity, args.outbox, on_roster=on_roster, on_sightings=on_sightings)
+    agent = EdgeAgent(
+        identity,
+        args.outbox,
+        config_dir=args.config_dir,
+        on_roster=on_roster,
+        on_sightings=on_sightings,
+    )
     leader = args.leader or min(settings.gateways)
     runtime.append(GatewayRuntime(agent, presence, leader=identity.device == leader))
     scanner = BleakBleScanner(bytes.fromhex(settings.chain_prefix), adapter=args.adapter)
