@@ -66,7 +66,7 @@ class Zone(_Section):
 
 
 class BleSettings(_Section):
-    """The opt-in token frame shared by phones and gateways (DESIGN.md section 5)."""
+    """The opt-in token frame shared by phones and gateways (docs/ble-token.md)."""
 
     token_prefix: str = Field(
         pattern="^[0-9a-f]{16}$",
@@ -137,7 +137,7 @@ class HubConfig(_Section):
     listen_port: Port = 8080
     retention: Retention = Retention()
     analytics: AnalyticsSettings = AnalyticsSettings()
-    # 15 s heartbeats; a device is offline after 2.5 missed beats (DESIGN.md section 4).
+    # 15 s heartbeats; a device is offline after 2.5 missed beats (docs/architecture.md, "Wire protocol").
     heartbeat_s: int = Field(default=15, ge=5, le=300)
     # 2 s: rotating BLE tokens and signatures start to fail beyond it.
     clock_offset_alarm_s: float = Field(default=2.0, gt=0.0, le=60.0)

@@ -1,4 +1,4 @@
-"""The BLE opt-in token (DESIGN section 5), shared by the hub, the phone app and gateways.
+"""The BLE opt-in token (docs/ble-token.md), shared by the hub, the phone app and gateways.
 
 At opt-in the hub gives the phone app a random per-shopper key. The app advertises
 

@@ -69,7 +69,7 @@ def stranger_advert(rng: np.random.Generator, kind: str) -> AdvertisementData:
 
 
 def token_advert(prefix: bytes, token: bytes, rssi: int) -> AdvertisementData:
-    """An opted-in phone's advertisement: the token service UUID (DESIGN section 5)."""
+    """An opted-in phone's advertisement: the token service UUID (docs/ble-token.md)."""
     return AdvertisementData(None, {}, {}, [service_uuid(prefix, token)], None, rssi, ())
 
 

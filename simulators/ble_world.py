@@ -9,7 +9,7 @@ fading per packet, random packet loss and the receiver's floor. Phones advertise
 headphones advertise too, with addresses that rotate about every 15 minutes: they
 reach the scan callback exactly as real ones do, and the filter must drop them.
 
-Traces follow DESIGN section 9; what a gateway's scanner sees of this world (bleak
+Traces follow the format in docs/architecture.md; what a gateway's scanner sees of this world (bleak
 objects, strangers included) is in :mod:`simulators.ble_scanner`.
 """
 
@@ -79,7 +79,7 @@ class StoreLayout:
         return out
 
     def header(self) -> dict[str, Any]:
-        """The trace header (DESIGN section 9)."""
+        """The trace header (format: docs/architecture.md)."""
         return {
             "kind": TRACE_KIND,
             "version": 1,
@@ -336,7 +336,7 @@ def shoppers_day(
 
 
 def write_trace(path: Path, layout: StoreLayout, rec: Receptions) -> int:
-    """Write a DESIGN section 9 trace; returns the number of receptions written."""
+    """Write a trace (format: docs/architecture.md); returns the number of receptions written."""
     gw_names = [g.name for g in layout.gateways]
     with path.open("wb") as out:
         out.write(orjson.dumps(layout.header()) + b"\n")

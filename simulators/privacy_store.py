@@ -58,7 +58,7 @@ STORE: Final = "audit"
 PURGE_TIMEOUT_S: Final = 10.0  # a purge not answered by every edge by then fails the run
 HUB_START_S: Final = 30.0
 ZONES: Final = ("entrance", "dairy", "bakery", "produce", "checkout")
-# Research opt-in rates (SEED-FINDINGS F7): about a quarter opt in to something;
+# Research opt-in rates (F7 in docs/architecture.md): about a quarter opt in to something;
 # each purpose is then chosen separately, presence and history most often.
 OPT_IN_RATE: Final = 0.25
 PURPOSE_RATES: Final[dict[Purpose, float]] = {

@@ -4,7 +4,7 @@ GS1 Digital Link URIs that QR codes on new packaging carry.
 A GTIN can be printed as UPC-A (12 digits), EAN-13 (13), EAN-8 (8) or inside a GTIN-14;
 the same product keeps the same number in each, padded with leading zeros. Everything in
 the catalog is keyed by the 14-digit form; shoppers and reports see the shortest form the
-number has (a UPC-A stays 12 digits, as DESIGN section 9 asks).
+number has (a UPC-A stays 12 digits, as the proof commands say).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``instore-edge scan``: decode images (DESIGN section 9) and check catalog feeds."""
+"""``instore-edge scan``: decode images (a proof command) and check catalog feeds."""
 
 from __future__ import annotations
 

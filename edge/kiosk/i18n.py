@@ -1,4 +1,4 @@
-"""The kiosk's words in the project's six languages (DESIGN section 5)."""
+"""The kiosk's words in the project's six languages (docs/architecture.md, "Consent and privacy")."""
 
 from __future__ import annotations
 

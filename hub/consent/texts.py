@@ -1,8 +1,8 @@
 """What the shopper reads: each purpose in plain words, in six languages.
 
 Per purpose: what is collected, why, how long it is kept and what the shopper gets
-(DESIGN section 5; shoppers who understand how their data is used are far more
-positive, SEED-FINDINGS F8). ``{days}`` is filled from the configured retention.
+(docs/architecture.md, "Consent and privacy"; shoppers who understand how their
+data is used are far more positive, F8 in its "Why"). ``{days}`` is filled from the configured retention.
 """
 
 from __future__ import annotations

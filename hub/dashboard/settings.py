@@ -1,6 +1,6 @@
 """Dashboard settings: ``dashboard.yaml`` in the hub's data directory, all optional.
 
-Defaults follow DESIGN.md: a 15 s heartbeat, offline after 2.5 missed beats, k = 10.
+Defaults follow docs/architecture.md: a 15 s heartbeat, offline after 2.5 missed beats, k = 10.
 Tests shorten the heartbeat and the offline threshold here rather than patching code.
 """
 
