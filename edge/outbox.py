@@ -167,10 +167,6 @@ class Outbox:
     def next_seq(self) -> int:
         return self._next_seq
 
-    @property
-    def acknowledged_through(self) -> int:
-        return self._acked
-
     def append(self, drafts: Sequence[Draft]) -> list[Accepted]:
         """Commit ``drafts`` in one transaction (one fsync) and return their ids and seqs.
 

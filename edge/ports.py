@@ -7,33 +7,13 @@ same port, and the agent is built the same way with either.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 Frame = npt.NDArray[np.uint8]  # BGR or grey image, as OpenCV gives it; never leaves memory
-
-
-@runtime_checkable
-class Clock(Protocol):
-    """Time as an input: cores take ``now`` from here, never from the OS themselves."""
-
-    def now(self) -> float:
-        """Unix seconds."""
-        ...
-
-    def monotonic(self) -> float: ...
-
-
-class SystemClock:
-    def now(self) -> float:
-        return time.time()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
 
 
 class Camera(Protocol):
@@ -52,11 +32,6 @@ class CodeInput(Protocol):
     def read_code(self, timeout_s: float) -> str | None: ...
 
     def close(self) -> None: ...
-
-
-# (address_free_id, rssi_dbm, raw advertising data, monotonic seconds): what the
-# presence core receives after the scan-callback filter has dropped strangers.
-AdvertCallback = Callable[[str, int, bytes, float], None]
 
 
 # (device, advertisement) exactly as bleak's detection callback gets them: a

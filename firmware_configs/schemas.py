@@ -137,7 +137,7 @@ class HubConfig(_Section):
     listen_port: Port = 8080
     retention: Retention = Retention()
     analytics: AnalyticsSettings = AnalyticsSettings()
-    # 15 s heartbeats; a device is offline after 2.5 missed beats (docs/architecture.md, "Wire protocol").
+    # 15 s heartbeats; a device is offline after 2.5 missed beats (the wire protocol).
     heartbeat_s: int = Field(default=15, ge=5, le=300)
     # 2 s: rotating BLE tokens and signatures start to fail beyond it.
     clock_offset_alarm_s: float = Field(default=2.0, gt=0.0, le=60.0)

@@ -158,10 +158,6 @@ class SqliteEventStore:
             cached = self._keys[device] = (row[0] if row else None, now)
         return cached[0]
 
-    def forget_device_keys(self) -> None:
-        """Drop cached keys, after an enrolment, a rotation or a revocation."""
-        self._keys.clear()
-
     # -- the settled frontier ------------------------------------------------------------
 
     def _stream(self, key: StreamKey) -> _Stream:
@@ -356,12 +352,6 @@ class SqliteEventStore:
             return True
         existing = pending.get(row.seq) or self._existing_hash(key, n, row.seq)
         return existing == row.hash
-
-    # -- reads used by the pages and the tools ------------------------------------------
-
-    def counter(self, name: str) -> int:
-        row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
-        return int(row[0]) if row else 0
 
 
 class WalCheckpointer:

@@ -22,13 +22,8 @@ from edge.ports import DetectionCallback
 from edge.presence.config import PresenceSettings
 from edge.presence.frames import (
     APPLE_COMPANY_ID,
-    EDDYSTONE_UUID,
-    EddystoneTlm,
-    EddystoneUid,
     IBeacon,
     ibeacon_bytes,
-    tlm_bytes,
-    uid_bytes,
 )
 from protocol.ble_token import service_uuid, window_of
 from protocol.models import Roster
@@ -77,11 +72,6 @@ def ibeacon_advert(beacon: IBeacon, rssi: int) -> AdvertisementData:
     return AdvertisementData(
         None, {APPLE_COMPANY_ID: ibeacon_bytes(beacon)}, {}, [], None, rssi, ()
     )
-
-
-def eddystone_advert(frame: EddystoneUid | EddystoneTlm, rssi: int) -> AdvertisementData:
-    data = uid_bytes(frame) if isinstance(frame, EddystoneUid) else tlm_bytes(frame)
-    return AdvertisementData(None, {}, {EDDYSTONE_UUID: data}, [EDDYSTONE_UUID], None, rssi, ())
 
 
 def random_address(rng: np.random.Generator) -> str:

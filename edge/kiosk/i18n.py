@@ -1,4 +1,4 @@
-"""The kiosk's words in the project's six languages (docs/architecture.md, "Consent and privacy")."""
+"""The kiosk's words in the project's six languages (domain/languages.py)."""
 
 from __future__ import annotations
 

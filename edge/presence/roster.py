@@ -73,10 +73,6 @@ class RosterFilter:
     def set_tokens(self, tokens: Iterable[str]) -> None:
         self._tokens = frozenset(tokens)
 
-    @property
-    def token_count(self) -> int:
-        return len(self._tokens)
-
     def admit(
         self, adv: AdvertisementLike, rssi: int, t: float, address: str = ""
     ) -> Sighting | None:

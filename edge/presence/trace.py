@@ -1,4 +1,4 @@
-"""BLE traces (the format is in docs/architecture.md): read streamed in numpy chunks, written line by line.
+"""BLE traces (format: docs/architecture.md): read streamed in numpy chunks, written by line.
 
 A trace is JSON lines: a header ``{"kind": "instore-ble-trace", "version": 1,
 "gateways": {...}, "zones": {...}}``, then one reception a line

@@ -31,7 +31,7 @@ import zxingcpp
 from domain.catalog.symbols import Code, normalise
 from edge.ports import Frame
 
-# The formats a shop's products and the project's QR codes use (the proof commands, docs/architecture.md).
+# The formats a shop's products and the project's QR codes use (the proof commands).
 # Reading only these keeps zxing-cpp from guessing exotic symbologies out of clutter.
 ZXING_FORMATS: Final = zxingcpp.barcode_formats_from_str(
     "EAN13,EAN8,UPCA,UPCE,Code128,Code39,QRCode,DataMatrix,ITF"

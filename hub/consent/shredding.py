@@ -131,15 +131,6 @@ class ShopperKeys:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT subject FROM shopper_keys")]
 
-    def backup_to(self, dest: Path) -> None:
-        """A consistent copy of the key store (SQLite online backup)."""
-        with self._lock:
-            out = sqlite3.connect(dest)
-            try:
-                self._db.backup(out)
-            finally:
-                out.close()
-
     def close(self) -> None:
         with self._lock:
             self._db.close()

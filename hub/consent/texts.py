@@ -2,7 +2,8 @@
 
 Per purpose: what is collected, why, how long it is kept and what the shopper gets
 (docs/architecture.md, "Consent and privacy"; shoppers who understand how their
-data is used are far more positive, F8 in its "Why"). ``{days}`` is filled from the configured retention.
+data is used are far more positive, F8 in its "Why"). ``{days}`` is filled from the
+configured retention.
 """
 
 from __future__ import annotations

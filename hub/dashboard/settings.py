@@ -55,9 +55,3 @@ def load_settings(root: Path) -> DashboardSettings:
         return DashboardSettings.model_validate(yaml.safe_load(path.read_text()) or {})
     except (yaml.YAMLError, ValidationError) as exc:
         raise HubError(f"{path}: {exc}") from exc
-
-
-def save_settings(root: Path, settings: DashboardSettings) -> None:
-    (root / FILE_NAME).write_text(
-        yaml.safe_dump(settings.model_dump(mode="json", exclude_defaults=True))
-    )
