@@ -9,8 +9,8 @@ from pathlib import Path
 from types import FrameType
 
 from console import say
-from hub.cli.user import add_users
 from hub.dashboard.auth import Role
+from hub.dashboard.users import add_users
 from simulators.demo_shop import demo_shop
 from simulators.fleet import SimStore
 from simulators.kiosk_screen import demo_venue

@@ -26,10 +26,10 @@ import orjson
 from tqdm import tqdm
 
 from console import say
-from hub.cli.user import add_users
 from hub.consent.shredding import encrypt
 from hub.consent.system import ConsentSystem
 from hub.dashboard import auth
+from hub.dashboard.users import add_users
 from hub.settings import HubHome
 from hub.storage import CheckedBatch, EventRow, SqliteEventStore
 from protocol.ids import uuid7_texts
