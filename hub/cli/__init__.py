@@ -9,6 +9,7 @@ from console import build_parser, dispatch
 
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.cli.run",
+    "hub.cli.init",
     "hub.cli.device",
     "hub.cli.user",
     "hub.cli.privacy",
