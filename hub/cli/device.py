@@ -50,9 +50,8 @@ def _revoke(args: argparse.Namespace) -> int:
     """Refuse the device everywhere: its signing key at the hub (within the key cache's
     10 s), and with ``--fleet-dir`` its broker password and certificate."""
     from hub import registry  # noqa: PLC0415
-    from hub.cli.fleet import revoke_at_broker  # noqa: PLC0415
     from hub.fleet.revocation import reload_broker  # noqa: PLC0415
-    from hub.fleet.store_security import FleetFiles  # noqa: PLC0415
+    from hub.fleet.store_security import FleetFiles, revoke_at_broker  # noqa: PLC0415
     from hub.storage import SqliteEventStore  # noqa: PLC0415
 
     store = SqliteEventStore(HubHome(args.data).db_path)
