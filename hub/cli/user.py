@@ -57,16 +57,10 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def _home(args: argparse.Namespace) -> HubHome:
-    home = HubHome(args.data)
-    home.settings()  # a clear error if this is not a hub data directory
-    return home
-
-
 def _add(args: argparse.Namespace) -> int:
     from hub.dashboard.schema import open_writer  # noqa: PLC0415
 
-    home = _home(args)
+    home = HubHome.existing(args.data)
     password = _password(args)
     db = open_writer(home.db_path)
     try:
@@ -82,7 +76,7 @@ def _add(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from hub.dashboard.schema import open_writer  # noqa: PLC0415
 
-    db = open_writer(_home(args).db_path)
+    db = open_writer(HubHome.existing(args.data).db_path)
     try:
         for name, role, _created, disabled in auth.list_users(db):
             say("\t".join([name, role, *(["disabled"] if disabled else [])]))
@@ -94,7 +88,7 @@ def _list(args: argparse.Namespace) -> int:
 def _passwd(args: argparse.Namespace) -> int:
     from hub.dashboard.schema import open_writer  # noqa: PLC0415
 
-    home = _home(args)
+    home = HubHome.existing(args.data)
     password = _password(args)
     db = open_writer(home.db_path)
     try:
