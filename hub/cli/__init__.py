@@ -17,7 +17,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.cli.restore",
     "hub.cli.privacy",
     "hub.cli.fleet",
-    "hub.api_docs",
+    "hub.cli.api_docs",
 )
 
 
