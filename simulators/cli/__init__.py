@@ -10,7 +10,7 @@ from console import build_parser, dispatch
 # Top-level subcommands; each module registers its own with ``register(sub)``.
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.bench",
-    "simulators.demo",
+    "simulators.cli.demo",
     "simulators.chaos",
     "simulators.device",
     "simulators.privacy_audit",
