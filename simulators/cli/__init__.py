@@ -11,7 +11,7 @@ from console import build_parser, dispatch
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.bench",
     "simulators.cli.demo",
-    "simulators.chaos",
+    "simulators.cli.chaos",
     "simulators.device",
     "simulators.privacy_audit",
     "simulators.cli.train_recs",
