@@ -12,7 +12,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.bench",
     "simulators.cli.demo",
     "simulators.cli.chaos",
-    "simulators.device",
+    "simulators.cli.device",
     "simulators.privacy_audit",
     "simulators.cli.train_recs",
     "simulators.venue",
