@@ -13,7 +13,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.demo",
     "simulators.cli.chaos",
     "simulators.cli.device",
-    "simulators.privacy_audit",
+    "simulators.cli.privacy_audit",
     "simulators.cli.train_recs",
     "simulators.venue",
     "simulators.ble_world",
