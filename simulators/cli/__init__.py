@@ -15,7 +15,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.device",
     "simulators.cli.privacy_audit",
     "simulators.cli.train_recs",
-    "simulators.venue",
+    "simulators.cli.venue",
     "simulators.ble_world",
     "simulators.cli.ble_record",
     "simulators.cli.ble_calibrate",
