@@ -16,7 +16,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.privacy_audit",
     "simulators.cli.train_recs",
     "simulators.cli.venue",
-    "simulators.ble_world",
+    "simulators.cli.ble_world",
     "simulators.cli.ble_record",
     "simulators.cli.ble_calibrate",
 )
