@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import os
 import struct
 import subprocess
 import sys
@@ -287,6 +288,20 @@ def nvs_csv(entries: Sequence[NvsEntry]) -> str:
     writer.writerow(["key", "type", "encoding", "value"])
     writer.writerows([e.key, e.type, e.encoding, e.value] for e in entries)
     return out.getvalue()
+
+
+def write_nvs_csv(folder: Path, gateway: str, text: str) -> Path:
+    """Write a gateway's NVS CSV as ``folder/ID.nvs.csv`` (``folder`` made if missing),
+    owner-only: it may hold the broker and Wi-Fi passwords and the signing key."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{gateway}.nvs.csv"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
+    return path
 
 
 def build_nvs_partition(csv_path: Path, bin_path: Path, size: int = NVS_PARTITION_SIZE) -> None:

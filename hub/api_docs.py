@@ -5,7 +5,6 @@ are stale, and the test suite runs it."""
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 from typing import Any, Final
@@ -13,8 +12,6 @@ from typing import Any, Final
 import orjson
 from pydantic import BaseModel
 
-from console import say
-from hub.errors import HubError
 from protocol.models import (
     SCHEMA_VERSION,
     Ack,
@@ -126,28 +123,3 @@ def _render(doc: dict[str, Any]) -> bytes:
 
 def documents() -> dict[str, bytes]:
     return {"asyncapi.json": _render(asyncapi()), "openapi.json": _render(openapi())}
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    docs = sub.add_parser("api-docs", help="write (or --check) the AsyncAPI and OpenAPI docs")
-    docs.add_argument("--out", type=Path, default=DOCS_DIR)
-    docs.add_argument("--check", action="store_true", help="fail if the files are not current")
-    docs.set_defaults(handler=_api_docs)
-
-
-def _api_docs(args: argparse.Namespace) -> int:
-    stale = []
-    for name, content in documents().items():
-        path = args.out / name
-        if args.check:
-            if not path.exists() or path.read_bytes() != content:
-                stale.append(str(path))
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        say(f"wrote {path}")
-    if stale:
-        raise HubError(f"stale: {', '.join(stale)}; run `instore-hub api-docs` and commit them")
-    if args.check:
-        say("api docs are current")
-    return 0

@@ -9,14 +9,19 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import orjson
 
 from hub.errors import EnrolmentError
-from protocol.enrolment import DeviceKind
+from hub.settings import HubHome
+from hub.storage import SqliteEventStore
+from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
 from protocol.errors import TopicError
 from protocol.models import Heartbeat, State
+from protocol.sealing import x25519_public_to_text
+from protocol.signing import new_signing_key, private_key_to_text, public_key_to_text
 from protocol.topics import check_device_id
 
 HEARTBEAT_S: Final = 15.0
@@ -52,6 +57,35 @@ def enrol(
         )
     except sqlite3.IntegrityError as exc:
         raise EnrolmentError(f"device {device!r} is already enrolled") from exc
+
+
+def enrol_device(
+    home: HubHome,
+    device: str,
+    kind: DeviceKind,
+    out: Path | None = None,
+    broker: BrokerAddress | None = None,
+) -> Path:
+    """Enrol ``device``: the hub keeps its public key; the identity file holds the rest
+    (with ``broker``, the device's own credentials, instead of the hub's broker address)."""
+    settings = home.settings()
+    key = new_signing_key()
+    store = SqliteEventStore(home.db_path)
+    try:
+        enrol(store.db, settings.store, device, kind, public_key_to_text(key.public_key()))
+    finally:
+        store.close()
+    identity = DeviceIdentity(
+        store=settings.store,
+        device=device,
+        kind=kind,
+        signing_key=private_key_to_text(key),
+        hub_seal_key=x25519_public_to_text(home.seal_public_key()),
+        broker=broker or BrokerAddress(host=settings.broker.host, port=settings.broker.port),
+    )
+    path = out or home.device_file(device)
+    identity.write(path)
+    return path
 
 
 def revoke(db: sqlite3.Connection, device: str) -> bool:

@@ -46,6 +46,14 @@ class HubHome:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    @classmethod
+    def existing(cls, root: Path) -> HubHome:
+        """The hub data directory at ``root``, refusing one that ``instore-hub init`` did
+        not make (a :class:`HubError` with a sentence)."""
+        home = cls(root)
+        home.settings()
+        return home
+
     @property
     def db_path(self) -> Path:
         return self.root / "hub.db"

@@ -15,7 +15,6 @@ objects, strangers included) is in :mod:`simulators.ble_scanner`.
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -360,63 +359,44 @@ def write_truth(path: Path, marks: list[dict[str, Any]]) -> None:
     path.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in marks))
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``instore-sim ble-world``: write a trace and its ground truth."""
-    p = sub.add_parser("ble-world", help="simulate BLE walks: a trace and its ground truth")
-    p.add_argument("--out", type=Path, required=True, help="trace file to write")
-    p.add_argument("--truth", type=Path, required=True, help="ground-truth file to write")
-    p.add_argument(
-        "--walks", type=int, default=2, help="staff calibration walks, one after another"
-    )
-    p.add_argument("--shoppers", type=int, default=0, help="opted-in shoppers walking meanwhile")
-    p.add_argument("--minutes", type=float, default=20.0, help="how long shoppers shop")
-    p.add_argument("--sigma", type=float, default=6.0, help="shadowing sigma, dB")
-    p.add_argument("--correlation-s", type=float, default=6.0, help="shadowing time constant")
-    p.add_argument("--exponent", type=float, default=3.0, help="path-loss exponent")
-    p.add_argument("--loss", type=float, default=0.25, help="packet loss, 0-1")
-    p.add_argument("--hz", type=float, default=4.0, help="advertising rate of every phone")
-    p.add_argument("--no-fading", action="store_true", help="no Rayleigh fading")
-    p.add_argument(
-        "--ref-offset-db", type=float, default=0.0, help="gateways' 1 m power off by +-this"
-    )
-    p.add_argument("--corner-gateways", action="store_true", help="gateways on the walls")
-    p.add_argument("--seed", type=int, default=1)
-    p.set_defaults(handler=_world)
-
-
-def _world(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.loss < 1.0 or args.hz <= 0 or args.walks < 0 or args.shoppers < 0:
+def write_world(
+    trace: Path,
+    truth: Path,
+    *,
+    radio: RadioModel,
+    walks: int,
+    shoppers: int,
+    minutes: float,
+    hz: float,
+    corner_gateways: bool,
+    seed: int,
+) -> tuple[int, int]:
+    """Simulate ``walks`` staff walks one after another and ``shoppers`` opted-in shoppers
+    shopping for ``minutes`` meanwhile, every phone advertising at ``hz``; write the trace
+    and its ground truth. Returns the receptions and the marks written."""
+    if not 0.0 <= radio.loss < 1.0 or hz <= 0 or walks < 0 or shoppers < 0:
         raise SimError("loss is in [0, 1), hz is positive, walks and shoppers are not negative")
-    if args.walks + args.shoppers == 0:
+    if walks + shoppers == 0:
         raise SimError("nothing to simulate: give --walks or --shoppers")
-    rng = np.random.default_rng(args.seed)
-    layout = open_plan_store(corner_gateways=args.corner_gateways)
-    radio = RadioModel(
-        exponent=args.exponent,
-        sigma_db=args.sigma,
-        correlation_s=args.correlation_s,
-        fading=not args.no_fading,
-        loss=args.loss,
-        ref_offset_db=args.ref_offset_db,
-    )
+    rng = np.random.default_rng(seed)
+    layout = open_plan_store(corner_gateways=corner_gateways)
     start = 1_767_225_600.0 + 60.0
     phones: list[Phone] = []
     t = start
-    for _ in range(args.walks):
+    for _ in range(walks):
         walk = staff_walk(rng, layout, t)
-        phones.append(Phone(rng.bytes(32), args.hz, walk))
+        phones.append(Phone(rng.bytes(32), hz, walk))
         t = float(walk.times[-1]) + 30.0
-    if args.shoppers:
+    if shoppers:
         phones += make_phones(
-            rng, layout=layout, radio=radio, count=args.shoppers,
-            duration=args.minutes * 60.0, start=start, hz=args.hz,
+            rng, layout=layout, radio=radio, count=shoppers,
+            duration=minutes * 60.0, start=start, hz=hz,
         )  # fmt: skip
     rec = simulate(layout, radio=radio, phones=phones, rng=rng)
     marks = [m for p in phones for m in truth_marks(layout, p.walk, p.token_at)]
     try:
-        n = write_trace(args.out, layout, rec)
-        write_truth(args.truth, marks)
+        n = write_trace(trace, layout, rec)
+        write_truth(truth, marks)
     except OSError as exc:
         raise SimError(f"cannot write: {exc.strerror}") from exc
-    print(f"{args.out}: {n} receptions; {args.truth}: {len(marks)} marks")  # noqa: T201
-    return 0
+    return n, len(marks)

@@ -4,19 +4,16 @@ own record. Lost and duplicated must both be zero."""
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import random
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-import orjson
 from tqdm import tqdm
 
-from console import say
 from edge.outbox import pending_events
 from simulators.bench.delivery import count_delivery
 from simulators.errors import SimError
@@ -25,16 +22,6 @@ from simulators.fleet import SimStore
 DEVICES: Final = 2
 RATE: Final = 4000  # events/s per device: the backlog is never empty when a kill lands
 DRAIN_TIMEOUT_S: Final = 300.0
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    chaos = sub.add_parser("chaos", help="kill edge, hub and broker; count lost and duplicated")
-    chaos.add_argument("--events", type=int, default=100_000)
-    chaos.add_argument("--kills", type=int, default=3, help="SIGKILLs of each part (at least)")
-    chaos.add_argument("--seed", type=int, default=1)
-    chaos.add_argument("--json", action="store_true")
-    chaos.add_argument("--keep", type=Path, help="run in this directory and keep it")
-    chaos.set_defaults(handler=_chaos)
 
 
 def _unacknowledged(store: SimStore, device: str) -> int:
@@ -125,19 +112,21 @@ class Chaos:
                 raise SimError(f"{device} exited with status {code}; see {log}")
 
 
-def _chaos(args: argparse.Namespace) -> int:
+def run_chaos(events: int, kills: int, seed: int, keep: Path | None = None) -> dict[str, Any]:
+    """Run a store (in ``keep``, or a temporary directory), SIGKILL each part at least
+    ``kills`` times while batches are unacknowledged, then count every event by id."""
     with tempfile.TemporaryDirectory(prefix="instore-chaos-") as tmp:
-        root = args.keep or Path(tmp) / "store"
+        root = keep or Path(tmp) / "store"
         store = SimStore(root, kiosks=DEVICES, gateways=0)
-        chaos = Chaos(store, args.events, args.seed)
+        chaos = Chaos(store, events, seed)
         try:
             store.setup()
             store.start_hub()
-            chaos.run(args.kills)
+            chaos.run(kills)
         finally:
             store.stop()
         delivery = count_delivery(chaos.records.values(), store.home.db_path, "bench")
-    result = {
+    return {
         "events": delivery.recorded,
         "kills": sum(chaos.kills.values()),
         "lost": delivery.lost,
@@ -145,9 +134,3 @@ def _chaos(args: argparse.Namespace) -> int:
         "kills_by_part": chaos.kills,
         "unrecorded": delivery.unrecorded,
     }
-    say(
-        orjson.dumps(result).decode()
-        if args.json
-        else "\n".join(f"{k}: {v}" for k, v in result.items())
-    )
-    return 0 if delivery.lost == 0 and delivery.duplicated == 0 else 1

@@ -15,7 +15,7 @@ from domain.catalog.products import Catalog, Product
 from domain.recs.catalog_recs import CatalogRecommender
 from domain.recs.store import open_store_recs
 from simulators.baskets import make_store, never_suggested
-from simulators.cli.train_recs import build_model_file
+from simulators.recs_model import build_model_file
 
 ITEMS: Final = 2000  # a small shop: trains in about a second at install or start
 

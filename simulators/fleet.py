@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from hub.cli.device import enrol_device
 from hub.fleet.broker_config import BrokerSettings
 from hub.fleet.store_security import create_store_security, tls_listener_lines
+from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
 from protocol.enrolment import BrokerAddress, DeviceKind
 from protocol.topics import HUB_ID

@@ -12,28 +12,21 @@ edge's ``cmdack`` of the purge at the hub.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import logging
-import shutil
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import orjson
 from tqdm import tqdm
 
-from console import say
-from edge.errors import EdgeError
 from hub.consent import backup
 from hub.consent.registry import ConsentRegistry
 from hub.consent.shredding import keystore_path
-from hub.errors import HubError
 from protocol.purposes import Purpose
 from simulators.errors import SimError
 from simulators.privacy_scan import Artifacts, judge
@@ -46,51 +39,6 @@ from simulators.privacy_store import (
 )
 
 TICK_S: Final = 0.25  # traffic rounds: four a second at every edge (a busy store, not a bench)
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    cmd = sub.add_parser("privacy-audit", help="simulate a store and count privacy leaks")
-    cmd.add_argument("--shoppers", type=int, default=240)
-    cmd.add_argument("--withdrawals", type=int, default=210)
-    cmd.add_argument("--erasures", type=int, default=20)
-    cmd.add_argument("--devices", type=int, default=20)
-    cmd.add_argument("--seed", type=int, default=7)
-    cmd.add_argument("--keep", type=Path, help="keep the run's files in this directory")
-    cmd.add_argument("--json", action="store_true", help="print one JSON object")
-    cmd.set_defaults(handler=_command)
-
-
-def _command(args: argparse.Namespace) -> int:
-    if args.shoppers < 8 or args.devices < 2:
-        raise SimError("the audit needs at least 8 shoppers and 2 devices")
-    root = args.keep or Path(tempfile.mkdtemp(prefix="instore-privacy-"))
-    try:
-        result, detail = _run_translated(
-            root,
-            shoppers=args.shoppers,
-            withdrawals=args.withdrawals,
-            erasures=args.erasures,
-            devices=args.devices,
-            seed=args.seed,
-        )
-    finally:
-        if args.keep is None:
-            shutil.rmtree(root, ignore_errors=True)
-    if args.json:
-        say(orjson.dumps(result).decode())
-    else:
-        for key, value in result.items():
-            say(f"{key}: {value}")
-    for line in detail:
-        print(line, file=sys.stderr)  # noqa: T201 - what leaked, for whoever reads the log
-    return 0
-
-
-def _run_translated(root: Path, **kwargs: int) -> tuple[dict[str, Any], list[str]]:
-    try:
-        return run_audit(root, **kwargs)
-    except (HubError, EdgeError) as exc:
-        raise SimError(f"the audit's store failed: {exc}") from exc
 
 
 def run_audit(

@@ -36,9 +36,9 @@ from edge.errors import EdgeError
 from edge.outbox import Draft
 from edge.presence.roster import RosterFilter
 from edge.uplink import UplinkSettings
-from hub.cli.device import enrol_device
 from hub.consent.pairing import code_on_page
 from hub.fleet.broker_config import BrokerSettings
+from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
 from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind

@@ -3,7 +3,6 @@ stairs and a lift, 40 units), and large generated venues for the routing benchma
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -412,15 +411,3 @@ def demo_venue_path(root: Path) -> DemoVenue:
         ids["kiosk:1:kiosk"],
         ids["amenity:toilets"],
     )
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("venue", help="write the demo store as IMDF with its planogram")
-    parser.add_argument("dest", type=Path, help="folder to write (created if missing)")
-    parser.set_defaults(handler=_write_command)
-
-
-def _write_command(args: argparse.Namespace) -> int:
-    demo = write_demo_venue(args.dest)
-    print(f"{demo.imdf} (kiosk {demo.entrance_kiosk}, planogram {demo.planogram.name})")  # noqa: T201
-    return 0

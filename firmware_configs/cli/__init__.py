@@ -7,7 +7,11 @@ from typing import Final
 
 from console import build_parser, dispatch
 
-_COMMAND_MODULES: Final = ("firmware_configs.cli.validate",)
+_COMMAND_MODULES: Final[tuple[str, ...]] = (
+    "firmware_configs.cli.validate",
+    "firmware_configs.cli.schema",
+    "firmware_configs.cli.provision",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

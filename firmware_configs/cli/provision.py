@@ -8,21 +8,10 @@ import sys
 from pathlib import Path
 
 from firmware_configs.errors import ConfigError
-from firmware_configs.provisioning import (
-    GatewaySecrets,
-    beacons_csv,
-    beacons_json,
-    build_nvs_partition,
-    gateway_nvs_entries,
-    nvs_csv,
-)
-from firmware_configs.store_bundle import load_store
-from protocol.enrolment import DeviceIdentity
 from protocol.errors import WireFormatError
 
 
-def register_provision(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``provision beacons`` and ``provision gateway``."""
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     provision = sub.add_parser("provision", help="make beacon and gateway provisioning files")
     psub = provision.add_subparsers(dest="provision_command", required=True, metavar="WHAT")
     beacons = psub.add_parser("beacons", help="every beacon's settings and advertising data")
@@ -56,6 +45,9 @@ def _write(path: Path | None, data: bytes) -> None:
 
 
 def _beacons(args: argparse.Namespace) -> int:
+    from firmware_configs.provisioning import beacons_csv, beacons_json  # noqa: PLC0415
+    from firmware_configs.store_bundle import load_store  # noqa: PLC0415
+
     bundle = load_store(args.paths)
     data = beacons_csv(bundle).encode() if args.format == "csv" else beacons_json(bundle)
     _write(args.out, data)
@@ -63,6 +55,16 @@ def _beacons(args: argparse.Namespace) -> int:
 
 
 def _gateway(args: argparse.Namespace) -> int:
+    from firmware_configs.provisioning import (  # noqa: PLC0415
+        GatewaySecrets,
+        build_nvs_partition,
+        gateway_nvs_entries,
+        nvs_csv,
+        write_nvs_csv,
+    )
+    from firmware_configs.store_bundle import load_store  # noqa: PLC0415
+    from protocol.enrolment import DeviceIdentity  # noqa: PLC0415
+
     bundle = load_store(args.paths)
     identity = None
     if args.identity is not None:
@@ -82,16 +84,9 @@ def _gateway(args: argparse.Namespace) -> int:
         client_cert=args.cert,
         client_key=args.key,
     )
-    text = nvs_csv(gateway_nvs_entries(bundle, args.id, secrets))
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        csv_path = args.out / f"{args.id}.nvs.csv"
-        # Owner-only: the CSV may hold the broker and Wi-Fi passwords and the signing key.
-        fd = os.open(csv_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-    except OSError as exc:
-        raise ConfigError(f"cannot write to {args.out}: {exc.strerror or exc}") from exc
+    csv_path = write_nvs_csv(
+        args.out, args.id, nvs_csv(gateway_nvs_entries(bundle, args.id, secrets))
+    )
     print(csv_path)  # the command's result: where the file is
     if args.bin:
         bin_path = args.out / f"{args.id}.nvs.bin"

@@ -1,4 +1,4 @@
-"""``instore-config validate``, ``schema`` and ``provision``."""
+"""``instore-config validate``: check config files, with located errors."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import orjson
-
-from firmware_configs.cli.provision import register_provision
 from firmware_configs.errors import ConfigError
-from firmware_configs.schemas import json_schema
-from firmware_configs.validation import validate_paths
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``validate``, ``schema`` and ``provision`` to ``instore-config``."""
     validate = sub.add_parser(
         "validate",
         help="check config files (folders are searched for YAML)",
@@ -23,13 +17,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     validate.set_defaults(handler=_validate)
-    schema = sub.add_parser("schema", help="print the JSON Schema of a config file")
-    schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    schema.set_defaults(handler=_schema)
-    register_provision(sub)
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from firmware_configs.validation import validate_paths  # noqa: PLC0415
+
     report = validate_paths(args.paths)
     if not report.files:
         raise ConfigError("no YAML files found in the paths given")
@@ -45,15 +37,3 @@ def _validate(args: argparse.Namespace) -> int:
     out.extend(str(f) for f in report.findings if f.path not in named)
     sys.stdout.write("\n".join(out) + "\n")
     return 0 if report.ok else 1
-
-
-def _schema(args: argparse.Namespace) -> int:
-    text = orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-    if args.out is None:
-        sys.stdout.buffer.write(text)
-        return 0
-    try:
-        args.out.write_bytes(text)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
-    return 0

@@ -9,11 +9,15 @@ from console import build_parser, dispatch
 
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.cli.run",
+    "hub.cli.init",
     "hub.cli.device",
     "hub.cli.user",
+    "hub.cli.ledger",
+    "hub.cli.backup",
+    "hub.cli.restore",
     "hub.cli.privacy",
     "hub.cli.fleet",
-    "hub.api_docs",
+    "hub.cli.api_docs",
 )
 
 

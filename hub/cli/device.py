@@ -1,4 +1,4 @@
-"""``instore-hub init`` and ``instore-hub device add|revoke|list``."""
+"""``instore-hub device add|revoke|rotate-key|list``."""
 
 from __future__ import annotations
 
@@ -7,25 +7,11 @@ import time
 from pathlib import Path
 
 from console import say
-from hub import registry
-from hub.cli.fleet import revoke_at_broker
-from hub.errors import EnrolmentError
-from hub.fleet.revocation import reload_broker
-from hub.fleet.store_security import FleetFiles
-from hub.settings import DEFAULT_DATA_DIR, HubHome, HubSettings, parse_broker_url
-from hub.storage import SqliteEventStore
-from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
-from protocol.sealing import x25519_public_to_text
-from protocol.signing import new_signing_key, private_key_to_text, public_key_to_text
+from hub.settings import DEFAULT_DATA_DIR, HubHome
+from protocol.enrolment import DeviceIdentity, DeviceKind
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    init = sub.add_parser("init", help="create a hub data directory for one store")
-    init.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
-    init.add_argument("--store", required=True, help="store id, [a-z0-9-]{1,40}")
-    init.add_argument("--broker", default="mqtt://127.0.0.1:1883")
-    init.set_defaults(handler=_init)
-
     device = sub.add_parser("device", help="enrol, revoke and list devices")
     dsub = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
     add = dsub.add_parser("add", help="enrol a device: make its key pair and identity file")
@@ -51,44 +37,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lst.set_defaults(handler=_list)
 
 
-def _init(args: argparse.Namespace) -> int:
-    home = HubHome(args.data)
-    home.init(HubSettings(store=args.store, broker=parse_broker_url(args.broker)))
-    SqliteEventStore(home.db_path).close()
-    say(f"hub data directory ready: {args.data} (store {args.store})")
-    return 0
-
-
-def enrol_device(
-    home: HubHome,
-    device: str,
-    kind: DeviceKind,
-    out: Path | None = None,
-    broker: BrokerAddress | None = None,
-) -> Path:
-    """Enrol ``device``: the hub keeps its public key; the identity file holds the rest
-    (with ``broker``, the device's own credentials, instead of the hub's broker address)."""
-    settings = home.settings()
-    key = new_signing_key()
-    store = SqliteEventStore(home.db_path)
-    try:
-        registry.enrol(store.db, settings.store, device, kind, public_key_to_text(key.public_key()))
-    finally:
-        store.close()
-    identity = DeviceIdentity(
-        store=settings.store,
-        device=device,
-        kind=kind,
-        signing_key=private_key_to_text(key),
-        hub_seal_key=x25519_public_to_text(home.seal_public_key()),
-        broker=broker or BrokerAddress(host=settings.broker.host, port=settings.broker.port),
-    )
-    path = out or home.device_file(device)
-    identity.write(path)
-    return path
-
-
 def _add(args: argparse.Namespace) -> int:
+    from hub.registry import enrol_device  # noqa: PLC0415
+
     path = enrol_device(HubHome(args.data), args.id, DeviceKind(args.kind), args.out)
     say(f"enrolled {args.id} ({args.kind}); identity file: {path}")
     say("copy it to the device and start it with: instore-edge run --identity <file>")
@@ -98,6 +49,11 @@ def _add(args: argparse.Namespace) -> int:
 def _revoke(args: argparse.Namespace) -> int:
     """Refuse the device everywhere: its signing key at the hub (within the key cache's
     10 s), and with ``--fleet-dir`` its broker password and certificate."""
+    from hub import registry  # noqa: PLC0415
+    from hub.fleet.revocation import reload_broker  # noqa: PLC0415
+    from hub.fleet.store_security import FleetFiles, revoke_at_broker  # noqa: PLC0415
+    from hub.storage import SqliteEventStore  # noqa: PLC0415
+
     store = SqliteEventStore(HubHome(args.data).db_path)
     try:
         done = registry.revoke(store.db, args.id)
@@ -118,6 +74,15 @@ def _revoke(args: argparse.Namespace) -> int:
 
 def _rotate(args: argparse.Namespace) -> int:
     """A new key pair: the hub keeps the public half, the identity file gets the private."""
+    from hub import registry  # noqa: PLC0415
+    from hub.errors import EnrolmentError  # noqa: PLC0415
+    from hub.storage import SqliteEventStore  # noqa: PLC0415
+    from protocol.signing import (  # noqa: PLC0415
+        new_signing_key,
+        private_key_to_text,
+        public_key_to_text,
+    )
+
     identity = DeviceIdentity.read(args.identity)
     if identity.device != args.id:
         raise EnrolmentError(f"{args.identity} is the identity of {identity.device}, not {args.id}")
@@ -135,6 +100,9 @@ def _rotate(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from hub import registry  # noqa: PLC0415
+    from hub.storage import SqliteEventStore  # noqa: PLC0415
+
     store = SqliteEventStore(HubHome(args.data).db_path)
     try:
         for s in registry.statuses(store.db, time.time()):

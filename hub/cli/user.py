@@ -16,8 +16,6 @@ from pathlib import Path
 from console import say
 from hub.dashboard import auth
 from hub.dashboard.auth import Role, UserError
-from hub.dashboard.pages_admin import generated_password
-from hub.dashboard.schema import open_writer
 from hub.settings import DEFAULT_DATA_DIR, HubHome
 
 
@@ -44,21 +42,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pw.set_defaults(handler=_passwd)
 
 
-def add_users(home: HubHome, users: dict[str, Role]) -> dict[str, str]:
-    """Add ``users`` with generated passwords and return them (to be shown once): for
-    the demo and tests, which must not have default passwords either."""
-    out: dict[str, str] = {}
-    db = open_writer(home.db_path)
-    try:
-        for name, role in users.items():
-            out[name] = generated_password()
-            auth.add_user(db, name, role, out[name], time.time())
-    finally:
-        db.close()
-    return out
-
-
 def _password(args: argparse.Namespace) -> str:
+    from hub.dashboard.pages_admin import generated_password  # noqa: PLC0415
+
     if args.generate:
         return generated_password()
     if args.password_stdin:
@@ -71,14 +57,10 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def _home(args: argparse.Namespace) -> HubHome:
-    home = HubHome(args.data)
-    home.settings()  # a clear error if this is not a hub data directory
-    return home
-
-
 def _add(args: argparse.Namespace) -> int:
-    home = _home(args)
+    from hub.dashboard.schema import open_writer  # noqa: PLC0415
+
+    home = HubHome.existing(args.data)
     password = _password(args)
     db = open_writer(home.db_path)
     try:
@@ -92,7 +74,9 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    db = open_writer(_home(args).db_path)
+    from hub.dashboard.schema import open_writer  # noqa: PLC0415
+
+    db = open_writer(HubHome.existing(args.data).db_path)
     try:
         for name, role, _created, disabled in auth.list_users(db):
             say("\t".join([name, role, *(["disabled"] if disabled else [])]))
@@ -102,7 +86,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _passwd(args: argparse.Namespace) -> int:
-    home = _home(args)
+    from hub.dashboard.schema import open_writer  # noqa: PLC0415
+
+    home = HubHome.existing(args.data)
     password = _password(args)
     db = open_writer(home.db_path)
     try:

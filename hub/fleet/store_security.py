@@ -3,6 +3,8 @@
 ``create_store_security`` makes (or reuses) the store CA, issues the broker, hub and device
 certificates, gives every MQTT user a fresh random password, and writes the password
 file, the ACL and the CRL. ``broker_config_lines`` says what Mosquitto needs to use them.
+Afterwards ``regenerate_acl``, ``rotate_user`` and ``revoke_at_broker`` keep the files
+current (``instore-hub fleet``), and ``save_credentials`` collects the passwords handed out.
 """
 
 from __future__ import annotations
@@ -12,9 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+from cryptography import x509
+
+from firmware_configs.errors import ConfigError
+from firmware_configs.store_bundle import load_store
 from hub.fleet.acl import write_acl_file
 from hub.fleet.errors import FleetError
-from hub.fleet.passwords import new_password, write_password_file
+from hub.fleet.passwords import (
+    new_password,
+    read_password_file,
+    set_password,
+    write_password_file,
+)
 from hub.fleet.pki import (
     CertificateAuthority,
     IssuedCertificate,
@@ -23,7 +35,14 @@ from hub.fleet.pki import (
     make_store_ca,
     write_pair,
 )
-from hub.fleet.revocation import refresh_crl
+from hub.fleet.revocation import (
+    RevocationRegistry,
+    build_crl,
+    refresh_crl,
+    revoke_device,
+    write_crl,
+)
+from hub.fleet.secure_files import PRIVATE, write_atomically
 from protocol.topics import HUB_ID
 
 
@@ -64,6 +83,11 @@ class FleetFiles:
     @property
     def registry(self) -> Path:
         return self.root / "revoked.json"
+
+    @property
+    def credentials(self) -> Path:
+        """The passwords handed out, to give to the devices and then delete."""
+        return self.root / "credentials.json"
 
     def client_cert(self, user: str) -> Path:
         return self.root / "clients" / f"{user}.crt"
@@ -162,4 +186,83 @@ def tls_listener_lines(files: FleetFiles, *, tls_port: int, host: str) -> tuple[
         f"crlfile {files.crl}",
         "require_certificate true",
         "use_identity_as_username false",
+    )
+
+
+def store_devices(configs: list[Path]) -> tuple[str, list[str]]:
+    """The store id and the ids of its MQTT devices, from the store's config files."""
+    try:
+        bundle = load_store(configs)
+    except ConfigError as exc:
+        raise FleetError(str(exc)) from exc
+    return bundle.store.id, [d.id for d in bundle.mqtt_devices()]
+
+
+def save_credentials(files: FleetFiles, passwords: dict[str, str]) -> Path:
+    """Add ``passwords`` to the credentials file (owner-readable only); returns its path."""
+    path = files.credentials
+    old: dict[str, str] = orjson.loads(path.read_bytes()) if path.exists() else {}
+    old.update(passwords)
+    write_atomically(
+        path, orjson.dumps(old, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS), PRIVATE
+    )
+    return path
+
+
+def regenerate_acl(files: FleetFiles, store: str, devices: Iterable[str]) -> list[str]:
+    """Write the ACL for ``devices`` that are not revoked; returns the devices kept."""
+    revoked = RevocationRegistry.load(files.registry)
+    kept = [d for d in devices if not revoked.is_revoked(d)]
+    write_acl_file(files.acl_file, store, kept)
+    return kept
+
+
+def rotate_user(files: FleetFiles, user: str) -> str:
+    """Key rotation: a new certificate and key pair and a new password for ``user`` (a
+    device id or the hub); the old certificate goes on the CRL. Returns the password."""
+    ca = load_ca(files.ca_cert, files.ca_key)
+    registry = RevocationRegistry.load(files.registry)
+    if registry.is_revoked(user):
+        raise FleetError(f"{user} is revoked; enrol it again under a new id")
+    if user not in read_password_file(files.password_file):
+        raise FleetError(f"{user} has no broker password in {files.password_file}")
+    old = certificate_serial(files.client_cert(user))
+    now = dt.datetime.now(dt.UTC)
+    issued = issue_certificate(ca, user, role="hub" if user == HUB_ID else "device", now=now)
+    write_pair(issued.cert, issued.key, files.client_cert(user), files.client_key(user))
+    password = new_password()
+    set_password(files.password_file, user, password)
+    if old is not None:
+        registry.revoke(f"{user}@rotated", [old], now=now, reason="key rotation")
+        registry.save(files.registry)
+    write_crl(files.crl, build_crl(ca, registry.serials(), now=now))
+    return password
+
+
+def certificate_serial(path: Path) -> int | None:
+    """The serial number of the PEM certificate at ``path``, if there is one."""
+    if not path.exists():
+        return None
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes()).serial_number
+    except ValueError as exc:
+        raise FleetError(f"{path} is not a PEM certificate") from exc
+
+
+def revoke_at_broker(files: FleetFiles, device: str, reason: str) -> None:
+    """Remove ``device``'s broker password and put its certificate on the CRL (the broker
+    notices on its next SIGHUP)."""
+    if device == HUB_ID:
+        raise FleetError("the hub cannot be revoked; make a new store CA instead")
+    ca = load_ca(files.ca_cert, files.ca_key)
+    serial = certificate_serial(files.client_cert(device))
+    revoke_device(
+        device,
+        serials=[serial] if serial is not None else [],
+        ca=ca,
+        registry_path=files.registry,
+        password_file=files.password_file,
+        crl_path=files.crl,
+        now=dt.datetime.now(dt.UTC),
+        reason=reason,
     )

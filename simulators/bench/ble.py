@@ -11,7 +11,6 @@ roster tokens and 5 % store beacons, as real bleak objects.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import orjson
 from tqdm import tqdm
 
 from edge.presence.config import PresenceSettings
@@ -51,15 +49,6 @@ KEYS: Final = (
     "flaps_per_change",
     "sigma_db",
 )
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("ble", help="BLE presence: zone accuracy and filter speed")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--sigma", type=float, default=6.0, help="shadowing sigma, dB")
-    parser.add_argument("--shoppers", type=int, default=SHOPPERS)
-    parser.set_defaults(handler=_run)
 
 
 def run_bench(seed: int = 7, sigma_db: float = 6.0, shoppers: int = SHOPPERS) -> dict[str, Any]:
@@ -109,14 +98,3 @@ def filter_rate(rng: np.random.Generator, n: int = FILTER_ADVERTS) -> float:
     for device, adv in mix:
         admit(adv, adv.rssi, 0.0, device.address)
     return n / (time.perf_counter() - started)
-
-
-def _run(args: argparse.Namespace) -> int:
-    figures = run_bench(args.seed, args.sigma, args.shoppers)
-    out = {k: figures[k] for k in KEYS}
-    if args.json:
-        print(orjson.dumps(out).decode())  # noqa: T201
-    else:
-        for k, v in out.items():
-            print(f"{k}: {v}")  # noqa: T201
-    return 0

@@ -11,7 +11,6 @@ each through Mosquitto, and a privacy officer and an admin request every page in
 
 from __future__ import annotations
 
-import argparse
 import random
 import sqlite3
 import sys
@@ -25,19 +24,16 @@ import httpx
 import orjson
 from tqdm import tqdm
 
-from console import say
-from hub.cli.user import add_users
 from hub.consent.shredding import encrypt
 from hub.consent.system import ConsentSystem
 from hub.dashboard import auth
+from hub.dashboard.users import add_users
 from hub.settings import HubHome
 from hub.storage import CheckedBatch, EventRow, SqliteEventStore
 from protocol.ids import uuid7_texts
 from simulators.errors import SimError
 from simulators.fleet import SimStore
 
-EVENTS: Final = 1_000_000
-INGEST_RATE: Final = 5000  # events/s during the measurement, as the issue asks
 DEVICES_SENDING: Final = 2  # 2,500 events/s each
 CHUNK: Final = 20_000  # events per group commit while filling
 RAMP_S: Final = 30.0  # devices start, connect and reach their rate within this
@@ -157,18 +153,6 @@ def _row(  # noqa: PLR0917 - one generated event
         )
     footfall: dict[str, Any] = {"zone": rng.choice(ZONES), "count": 1}
     return EventRow(seq, event_id, ts, "footfall", None, None, None, digest, orjson.dumps(footfall))
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bench = sub.add_parser("dashboard", help="dashboard page latency under a 1M-event store")
-    bench.add_argument("--events", type=int, default=EVENTS)
-    bench.add_argument(
-        "--seconds", type=float, default=20.0, help="how long to request pages, in turn"
-    )
-    bench.add_argument("--rate", type=int, default=INGEST_RATE, help="ingest events/s meanwhile")
-    bench.add_argument("--json", action="store_true")
-    bench.add_argument("--keep", type=Path, help="run in this directory and keep it")
-    bench.set_defaults(handler=_bench)
 
 
 def prefill(
@@ -308,39 +292,37 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
-def _bench(args: argparse.Namespace) -> int:
+def run_dashboard_bench(
+    events: int, seconds: float, rate: int, keep: Path | None = None
+) -> dict[str, object]:
+    """Fill a store (in ``keep``, or a temporary directory) with ``events`` events, start
+    the hub, send ``rate`` events/s through it and request every page in turn for
+    ``seconds``; each page's p95 goes to stderr, the bench's figures are returned."""
     with tempfile.TemporaryDirectory(prefix="instore-bench-dash-") as tmp:
-        root = args.keep or Path(tmp) / "store"
+        root = keep or Path(tmp) / "store"
         store = SimStore(root, kiosks=DEVICES_SENDING + 1, gateways=3)
         try:
             store.setup()
-            passwords = _prepare(store, args.events)
+            passwords = _prepare(store, events)
             store.start_hub()
             _wait_rollups(store.home.db_path, 600)
-            per_device = args.rate / DEVICES_SENDING
+            per_device = rate / DEVICES_SENDING
             for i, device in enumerate(store.device_ids()[:DEVICES_SENDING]):
                 store.start_device(device, ["--bench", "--rate", str(per_device), "--seed", str(i)])
             db_path = store.home.db_path
-            _wait_for_rate(db_path, args.rate, RAMP_S)
+            _wait_for_rate(db_path, rate, RAMP_S)
             before, t0 = _scalar(db_path, COUNT), time.monotonic()
-            times = _measure(store.dashboard_url.rstrip("/"), passwords, args.seconds)
+            times = _measure(store.dashboard_url.rstrip("/"), passwords, seconds)
             after, t1 = _scalar(db_path, COUNT), time.monotonic()
         finally:
             store.stop()
-        events = after
-    rate = (after - before) / (t1 - t0)
+    measured = (after - before) / (t1 - t0)
     all_times = [t for ts in times.values() for t in ts]
     for page, ts in times.items():
         print(f"{page}: p95 {_p95(ts):.1f} ms", file=sys.stderr)  # noqa: T201
-    print(f"ingest during the measurement: {rate:.0f} events/s", file=sys.stderr)  # noqa: T201
-    if rate < 0.9 * args.rate:
+    print(f"ingest during the measurement: {measured:.0f} events/s", file=sys.stderr)  # noqa: T201
+    if measured < 0.9 * rate:
         print(  # noqa: T201
-            f"ingest ran below the asked {args.rate} events/s on this machine", file=sys.stderr
+            f"ingest ran below the asked {rate} events/s on this machine", file=sys.stderr
         )
-    result = {"events": events, "p95_ms": round(_p95(all_times), 1), "pages": len(PAGES)}
-    say(
-        orjson.dumps(result).decode()
-        if args.json
-        else "\n".join(f"{k}: {v}" for k, v in result.items())
-    )
-    return 0
+    return {"events": after, "p95_ms": round(_p95(all_times), 1), "pages": len(PAGES)}

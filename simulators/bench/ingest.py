@@ -8,7 +8,6 @@ broker: one paho publisher, one paho subscriber, one event per message, nothing 
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
 import sys
 import tempfile
@@ -22,7 +21,6 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from tqdm import tqdm
 
-from console import say
 from simulators.bench.delivery import count_delivery
 from simulators.device import acks_path
 from simulators.errors import SimError
@@ -31,21 +29,6 @@ from simulators.fleet import SimStore
 DEVICES: Final = 2  # one per core: the hub and broker share the machine with them
 LATENCY_RATE: Final = 5000  # events/s offered in the latency phase
 LATENCY_SECONDS: Final = 6.0
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bench = sub.add_parser("ingest", help="durable end-to-end ingest throughput and latency")
-    bench.add_argument("--events", type=int, default=200_000)
-    bench.add_argument("--baseline-events", type=int, default=20_000)
-    bench.add_argument("--json", action="store_true")
-    bench.add_argument("--keep", type=Path, help="run in this directory and keep it")
-    bench.add_argument(
-        "--tls",
-        action="store_true",
-        help="also run the throughput phase over TLS with client certificates, passwords and "
-        "ACLs, and report tls_events_per_s and tls_ratio",
-    )
-    bench.set_defaults(handler=_bench)
 
 
 def _wait(procs: list[Any], timeout: float, progress: tqdm[Any] | None = None) -> None:
@@ -221,32 +204,37 @@ def _baseline(port: int, n: int) -> float:
     return n / (last[0] - first[0])
 
 
-def _bench(args: argparse.Namespace) -> int:
+def run_ingest_bench(
+    events: int, baseline_events: int, *, tls: bool = False, keep: Path | None = None
+) -> dict[str, object]:
+    """Run the store (in ``keep``, or a temporary directory): the baseline, the durable
+    throughput and the p99 latency at 5k events/s; with ``tls`` the throughput phase again
+    over TLS with client certificates, passwords and ACLs. Returns the bench's figures."""
     with tempfile.TemporaryDirectory(prefix="instore-bench-") as tmp:
-        root = args.keep or Path(tmp) / "store"
+        root = keep or Path(tmp) / "store"
         store = SimStore(root, kiosks=DEVICES + 1, gateways=0)
         try:
             store.setup()
             store.start_hub()
-            baseline = _baseline(store.broker_port, args.baseline_events)
-            rate, lost, duplicated = _throughput(store, args.events)
+            baseline = _baseline(store.broker_port, baseline_events)
+            rate, lost, duplicated = _throughput(store, events)
             p99 = _latency(store)
         finally:
             store.stop()
     extra: dict[str, object] = {}
-    if args.tls:
+    if tls:
         with tempfile.TemporaryDirectory(prefix="instore-bench-tls-") as tmp:
             secure = SimStore(Path(tmp) / "store", kiosks=DEVICES, gateways=0, secure=True)
             try:
                 secure.setup()
                 secure.start_hub()
-                tls_rate, tls_lost, tls_dup = _throughput(secure, args.events)
+                tls_rate, tls_lost, tls_dup = _throughput(secure, events)
             finally:
                 secure.stop()
         lost, duplicated = lost + tls_lost, duplicated + tls_dup
         extra = {"tls_events_per_s": round(tls_rate), "tls_ratio": round(tls_rate / rate, 3)}
-    result = {
-        "events": args.events // DEVICES * DEVICES,
+    return {
+        "events": events // DEVICES * DEVICES,
         "events_per_s": round(rate),
         "baseline_events_per_s": round(baseline),
         "p99_ms_at_5k": round(p99, 1),
@@ -254,9 +242,3 @@ def _bench(args: argparse.Namespace) -> int:
         "duplicated": duplicated,
         **extra,
     }
-    say(
-        orjson.dumps(result).decode()
-        if args.json
-        else "\n".join(f"{k}: {v}" for k, v in result.items())
-    )
-    return 0

@@ -10,8 +10,6 @@ most often in the same training baskets as the context items (plain co-occurrenc
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import tempfile
 import time
@@ -32,7 +30,6 @@ from simulators.recs_train import cooccurrence, metadata_for, save_onnx, train
 
 IntArray = npt.NDArray[np.int64]
 K: Final = 10  # a kiosk shows a handful; the metric is @10
-DEFAULT_ITEMS: Final = 50_000
 DEFAULT_QUERIES: Final = 10_000  # recall to about +-0.004 and 100 samples above p99; ~30 s
 TEST_WEEKS: Final = 2
 WARMUP: Final = 50  # first calls allocate; not what a shopper waits for
@@ -185,22 +182,3 @@ def run_recs_bench(
         "coverage": round(coverage(tops, items), 4),
         "p99_ms": round(float(np.percentile(times, 99)), 4) if times else 0.0,
     }
-
-
-def _handle(args: argparse.Namespace) -> int:
-    result = run_recs_bench(args.items, args.seed, args.queries)
-    if args.json:
-        print(json.dumps(result))  # noqa: T201
-    else:
-        for key, value in result.items():
-            print(f"{key}: {value}")  # noqa: T201
-    return 0
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("recs", help="recommender recall, NDCG, coverage and p99 vs baselines")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
-    p.add_argument("--items", type=int, default=DEFAULT_ITEMS, help="catalog size")
-    p.add_argument("--queries", type=int, default=DEFAULT_QUERIES, help="held-out baskets to score")
-    p.set_defaults(handler=_handle)

@@ -4,8 +4,6 @@ between queries; networkx's A* on the same graph is the same-run baseline."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
 import sys
@@ -73,24 +71,3 @@ def run(routes: int = ROUTES, levels: int = LEVELS, side: int = SIDE) -> dict[st
         file=sys.stderr,
     )
     return {"nodes": len(graph.nodes), "p99_ms": _p99_ms(ours), "baseline_p99_ms": _p99_ms(theirs)}
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("route", help="routing on a 10,000-node venue vs networkx A*")
-    parser.add_argument("--routes", type=int, default=ROUTES, help="queries to time")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=_command)
-
-
-def _command(args: argparse.Namespace) -> int:
-    if args.routes < 1:
-        raise SimError("--routes must be at least 1")
-    result = run(args.routes)
-    if args.json:
-        print(json.dumps(result))  # noqa: T201
-    else:
-        print(  # noqa: T201
-            f"{result['nodes']} nodes: p99 {result['p99_ms']} ms "
-            f"(networkx A*: {result['baseline_p99_ms']} ms)"
-        )
-    return 0

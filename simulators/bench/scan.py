@@ -8,26 +8,18 @@ Prints exactly ``{"frames", "codes", "decoded", "decoded_ratio", "false", "p50_m
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
-import orjson
 from tqdm import tqdm
 
 from edge.scan.decoder import Decoder, make_decoder, to_gray
-from simulators.bench.scan_corpus import fresh_seed, make_corpus
-from simulators.bench.scan_screen import scan_to_screen
+from simulators.bench.scan_corpus import make_corpus
 from simulators.camera import render
 from simulators.catalog import demo_catalog
-from simulators.errors import SimError
-
-DEFAULT_FRAMES: Final = 1000
-DEFAULT_SEED: Final = 20261123
-MIN_FRAMES: Final = 20
 
 
 @dataclass(slots=True)
@@ -47,20 +39,6 @@ class Tally:
             "p50_ms": round(float(p50), 1),
             "p99_ms": round(float(p99), 1),
         }
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("scan", help="decoder accuracy, false reads, latency, scan-to-screen")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--frames", type=int, default=DEFAULT_FRAMES)
-    parser.add_argument(
-        "--seed", default=str(DEFAULT_SEED), help="corpus seed, or 'random' for a fresh corpus"
-    )
-    parser.add_argument("--scans", type=int, default=40, help="scans in the screen test")
-    parser.add_argument(
-        "--no-screen", action="store_true", help="skip the Chromium scan-to-screen run"
-    )
-    parser.set_defaults(handler=_run)
 
 
 def decode_corpus(frames: int, seed: int, progress: bool = True) -> dict[str, Any]:
@@ -92,20 +70,3 @@ def decode_corpus(frames: int, seed: int, progress: bool = True) -> dict[str, An
         "zxing_cpp": tallies["zxing_cpp"].figures(codes),
         "opencv": tallies["opencv"].figures(codes),
     }
-
-
-def _run(args: argparse.Namespace) -> int:
-    if args.frames < MIN_FRAMES:
-        raise SimError(f"--frames must be at least {MIN_FRAMES}")
-    try:
-        seed = fresh_seed() if args.seed == "random" else int(args.seed)
-    except ValueError as exc:
-        raise SimError(f"--seed must be an integer or 'random', not {args.seed!r}") from exc
-    result = decode_corpus(args.frames, seed)
-    result["scan_to_screen_p99_ms"] = None if args.no_screen else scan_to_screen(args.scans)
-    if args.json:
-        print(orjson.dumps(result).decode())  # noqa: T201
-    else:
-        for key, value in result.items():
-            print(f"{key}: {value}")  # noqa: T201
-    return 0

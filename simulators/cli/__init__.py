@@ -10,13 +10,13 @@ from console import build_parser, dispatch
 # Top-level subcommands; each module registers its own with ``register(sub)``.
 _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.bench",
-    "simulators.demo",
-    "simulators.chaos",
-    "simulators.device",
-    "simulators.privacy_audit",
+    "simulators.cli.demo",
+    "simulators.cli.chaos",
+    "simulators.cli.device",
+    "simulators.cli.privacy_audit",
     "simulators.cli.train_recs",
-    "simulators.venue",
-    "simulators.ble_world",
+    "simulators.cli.venue",
+    "simulators.cli.ble_world",
     "simulators.cli.ble_record",
     "simulators.cli.ble_calibrate",
 )

@@ -20,9 +20,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from edge.agent import EdgeAgent
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
-from hub.cli.device import enrol_device
 from hub.consent.system import ConsentSystem
 from hub.fleet.broker_config import BrokerSettings
+from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import tokens_around

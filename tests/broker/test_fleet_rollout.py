@@ -11,8 +11,8 @@ from edge.uplink import UplinkSettings
 from firmware_configs.config_apply import DeviceConfig, build_push, config_digest
 from firmware_configs.schemas import KioskConfig
 from hub import registry
-from hub.cli.device import enrol_device
 from hub.dashboard.fleet_view import config_pushes
+from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome
 from protocol.enrolment import DeviceIdentity, DeviceKind

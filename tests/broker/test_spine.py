@@ -11,7 +11,7 @@ from edge.agent import EdgeAgent
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
 from hub import registry
-from hub.cli.device import enrol_device
+from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome
 from protocol.enrolment import DeviceIdentity, DeviceKind

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from hub.cli.device import enrol_device
 from hub.consent.system import ConsentSystem
+from hub.registry import enrol_device
 from protocol.enrolment import DeviceIdentity, DeviceKind
 from simulators.demo_shop import demo_shop
 from tests.browser.screenshots import SCREENSHOTS

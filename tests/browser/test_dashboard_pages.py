@@ -20,8 +20,8 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from hub.cli.user import add_users
 from hub.dashboard.auth import Role
+from hub.dashboard.users import add_users
 from simulators.bench.dashboard import prefill
 from simulators.fleet import SimStore
 from tests.browser.screenshots import SCREENSHOTS

@@ -11,9 +11,9 @@ import httpx
 import orjson
 import pytest
 
-from hub.cli.device import enrol_device
 from hub.consent.pairing import code_on_page
 from hub.consent.system import ConsentSystem
+from hub.registry import enrol_device
 from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.pairing import REDEEM_PATH, PairingAnswer, RedeemRequest, signed_redeem
 from protocol.purposes import Purpose

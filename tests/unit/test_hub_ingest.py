@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.cli.device import enrol_device
 from hub.ingest import BatchChecker, event_digest
+from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
 from hub.storage import SqliteEventStore
 from protocol.enrolment import DeviceIdentity, DeviceKind

@@ -10,7 +10,7 @@ import pytest
 from edge.kiosk.session import Pairing
 from edge.runtime import HubPairing
 from edge.scan.decoder import CombinedDecoder, to_gray
-from hub.cli.device import enrol_device
+from hub.registry import enrol_device
 from protocol.enrolment import DeviceIdentity, DeviceKind
 from protocol.purposes import Purpose
 from simulators.demo_shop import DemoShop, demo_shop

@@ -9,12 +9,6 @@ from pathlib import Path
 from types import FrameType
 
 from console import say
-from hub.cli.user import add_users
-from hub.dashboard.auth import Role
-from simulators.demo_shop import demo_shop
-from simulators.fleet import SimStore
-from simulators.kiosk_screen import demo_venue
-from simulators.net import free_port
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +24,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from hub.dashboard.auth import Role  # noqa: PLC0415
+    from hub.dashboard.users import add_users  # noqa: PLC0415
+    from simulators.demo_shop import demo_shop  # noqa: PLC0415
+    from simulators.fleet import SimStore  # noqa: PLC0415
+    from simulators.kiosk_screen import demo_venue  # noqa: PLC0415
+    from simulators.net import free_port  # noqa: PLC0415
+
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

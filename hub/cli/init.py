@@ -1,0 +1,27 @@
+"""``instore-hub init``: a hub data directory for one store."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from console import say
+from hub.settings import DEFAULT_DATA_DIR, HubHome, HubSettings, parse_broker_url
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = sub.add_parser("init", help="create a hub data directory for one store")
+    init.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    init.add_argument("--store", required=True, help="store id, [a-z0-9-]{1,40}")
+    init.add_argument("--broker", default="mqtt://127.0.0.1:1883")
+    init.set_defaults(handler=_init)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from hub.storage import SqliteEventStore  # noqa: PLC0415
+
+    home = HubHome(args.data)
+    home.init(HubSettings(store=args.store, broker=parse_broker_url(args.broker)))
+    SqliteEventStore(home.db_path).close()
+    say(f"hub data directory ready: {args.data} (store {args.store})")
+    return 0
