@@ -25,8 +25,6 @@ from protocol.models import (
 )
 from protocol.topics import PREFIX
 
-DOCS_DIR: Final = Path("docs/api")
-
 # (channel, who publishes, QoS, retained, model, what it is)
 _CHANNELS: Final[tuple[tuple[str, str, int, bool, type[BaseModel], str], ...]] = (
     ("{store}/{device}/evt", "device", 1, False, Batch,

@@ -17,8 +17,9 @@ import orjson
 from hub.errors import EnrolmentError
 from hub.settings import HubHome
 from hub.storage import SqliteEventStore
-from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
+from protocol.enrolment import BrokerAddress, DeviceIdentity
 from protocol.errors import TopicError
+from protocol.kinds import DeviceKind
 from protocol.models import Heartbeat, State
 from protocol.sealing import x25519_public_to_text
 from protocol.signing import new_signing_key, private_key_to_text, public_key_to_text

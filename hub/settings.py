@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Final
 from urllib.parse import urlsplit
 
 import yaml
@@ -20,8 +19,6 @@ from hub.errors import HubError
 from protocol.enrolment import BrokerAddress
 from protocol.sealing import x25519_private_from_text, x25519_private_to_text
 from protocol.topics import DEVICE_ID_PATTERN
-
-DEFAULT_DATA_DIR: Final = Path("var/hub")
 
 
 class HubSettings(BaseModel):

@@ -1,49 +1,6 @@
 """The contract between edge and hub: topics, wire models, purposes, signing, sealing.
 
-Both sides import this package; it imports neither.
+Both sides import this package; it imports nothing of ours. Import what you use from its
+modules (``protocol.models``, ``protocol.topics``, ...): the package itself loads none of
+them, so that a command's ``--help`` does not pay for the wire models.
 """
-
-from protocol.errors import (
-    ProtocolError,
-    SealError,
-    SignatureError,
-    TopicError,
-    WireFormatError,
-)
-from protocol.ids import uuid7
-from protocol.models import (
-    ACCEPTED_VERSIONS,
-    SCHEMA_VERSION,
-    Ack,
-    Batch,
-    Command,
-    CommandAck,
-    Event,
-    Heartbeat,
-    Roster,
-    State,
-)
-from protocol.purposes import Purpose
-from protocol.topics import Topic, TopicKind
-
-__all__ = [
-    "ACCEPTED_VERSIONS",
-    "SCHEMA_VERSION",
-    "Ack",
-    "Batch",
-    "Command",
-    "CommandAck",
-    "Event",
-    "Heartbeat",
-    "ProtocolError",
-    "Purpose",
-    "Roster",
-    "SealError",
-    "SignatureError",
-    "State",
-    "Topic",
-    "TopicError",
-    "TopicKind",
-    "WireFormatError",
-    "uuid7",
-]

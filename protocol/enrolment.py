@@ -4,7 +4,6 @@ signing key, so it is written readable by its owner only."""
 
 from __future__ import annotations
 
-import enum
 import os
 from pathlib import Path
 
@@ -12,12 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol.errors import WireFormatError
+from protocol.kinds import DeviceKind
 from protocol.topics import DEVICE_ID_PATTERN
-
-
-class DeviceKind(enum.StrEnum):
-    KIOSK = "kiosk"
-    GATEWAY = "gateway"
 
 
 class BrokerAddress(BaseModel):

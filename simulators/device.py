@@ -20,7 +20,7 @@ from console.heap import settle_heap
 from edge.agent import EdgeAgent
 from edge.errors import OutboxFullError
 from edge.outbox import Draft
-from protocol.enrolment import DeviceKind
+from protocol.kinds import DeviceKind
 from simulators.kiosk_screen import serve_kiosk
 
 TICK_S: Final = 0.01  # generator resolution: 100 ticks a second

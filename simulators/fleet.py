@@ -18,7 +18,8 @@ from hub.fleet.broker_config import BrokerSettings
 from hub.fleet.store_security import create_store_security, tls_listener_lines
 from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
-from protocol.enrolment import BrokerAddress, DeviceKind
+from protocol.enrolment import BrokerAddress
+from protocol.kinds import DeviceKind
 from protocol.topics import HUB_ID
 from simulators.broker import Mosquitto
 from simulators.errors import SimError

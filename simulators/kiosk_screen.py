@@ -11,8 +11,8 @@ from typing import Final
 import uvicorn
 
 from edge.agent import EdgeAgent
+from edge.kiosk.device import build_kiosk
 from edge.kiosk.kiosk import Kiosk
-from edge.runtime import build_kiosk
 from simulators.demo_shop import DemoShop, demo_shop
 from simulators.demo_visits import DemoPhone, VisitsCamera
 from simulators.venue import DemoVenue, write_demo_venue

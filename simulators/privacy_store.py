@@ -41,7 +41,8 @@ from hub.fleet.broker_config import BrokerSettings
 from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
-from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
+from protocol.enrolment import BrokerAddress, DeviceIdentity
+from protocol.kinds import DeviceKind
 from protocol.models import Roster
 from protocol.pairing import REDEEM_PATH, signed_redeem
 from protocol.purposes import Purpose

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
 from edge.errors import EdgeInputError
-from edge.presence.config import PresenceSettings, load_settings
-from edge.presence.frames import frame_to_json, parse_advertising, split_ad_structures
-from edge.presence.record import record as record_trace
-from edge.presence.replay import ZoneChange, replay
-from edge.presence.scoring import score, to_steps
-from edge.presence.trace import read_truth
-from protocol.ble_token import BleTokenError, parse_prefix
 from protocol.errors import ProtocolError
-from protocol.models import Roster
+
+if TYPE_CHECKING:
+    from edge.presence.config import PresenceSettings
 
 _HEX_NOISE = re.compile(r"(0x)|[\s:_-]", re.IGNORECASE)
 
@@ -62,6 +57,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _parse(args: argparse.Namespace) -> int:
+    from edge.presence.frames import frame_to_json, parse_advertising, split_ad_structures  # noqa: PLC0415
+    from protocol.ble_token import BleTokenError, parse_prefix  # noqa: PLC0415
+
     text = _HEX_NOISE.sub("", args.hex)
     try:
         raw = bytes.fromhex(text)
@@ -92,10 +90,16 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _settings(path: Path | None) -> PresenceSettings | None:
+    from edge.presence.config import load_settings  # noqa: PLC0415
+
     return load_settings(path) if path is not None else None
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from edge.presence.replay import ZoneChange, replay  # noqa: PLC0415
+    from edge.presence.scoring import score, to_steps  # noqa: PLC0415
+    from edge.presence.trace import read_truth  # noqa: PLC0415
+
     settings = _settings(args.config)
     out = sys.stdout
     changes: list[ZoneChange] = []
@@ -133,6 +137,12 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
+    from edge.presence.config import load_settings  # noqa: PLC0415
+    from edge.presence.record import record as record_trace  # noqa: PLC0415
+    from protocol.models import Roster  # noqa: PLC0415
+
     settings = load_settings(args.config)
     if args.gateway not in settings.gateways:
         raise EdgeInputError(f"gateway {args.gateway!r} is not in {args.config}")

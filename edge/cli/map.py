@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 
 from domain.maps.errors import MapError
-from domain.maps.load import open_map, validate_map
-from domain.maps.route import Route, level_label
-from domain.maps.svg import render_level
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +44,8 @@ def _map_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from domain.maps.load import validate_map  # noqa: PLC0415
+
     problems = validate_map(args.path)
     for line in problems:
         print(line)
@@ -56,6 +55,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _route(args: argparse.Namespace) -> int:
+    from domain.maps.load import open_map  # noqa: PLC0415
+
     store = open_map(args.map_path, args.planogram)
     router = store.router
     route = router.route(args.origin, args.destination, args.step_free)
@@ -69,6 +70,10 @@ def _route(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from domain.maps.load import open_map  # noqa: PLC0415
+    from domain.maps.route import Route, level_label  # noqa: PLC0415
+    from domain.maps.svg import render_level  # noqa: PLC0415
+
     store = open_map(args.map_path, args.planogram)
     router, venue = store.router, store.venue
     route: Route | None = None

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import logging
-import signal
-import time
 from pathlib import Path
-
-import uvicorn
+from typing import TYPE_CHECKING
 
 from console import UsageError
-from console.heap import settle_heap
-from domain.backends.onnx_model import OnnxModelRunner
-from domain.catalog.feed import read_catalog
-from domain.recs.store import open_store_recs
-from edge.agent import EdgeAgent
-from edge.backends.bleak_scanner import BleakBleScanner
-from edge.backends.opencv_camera import OpenCvCamera, parse_source
-from edge.presence.config import load_settings
-from edge.presence.live import GatewayPresence
-from edge.runtime import GatewayRuntime, build_kiosk
-from protocol.enrolment import DeviceIdentity, DeviceKind
-from protocol.models import Roster, Sightings
+
+if TYPE_CHECKING:
+    from protocol.enrolment import DeviceIdentity
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,6 +48,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import logging  # noqa: PLC0415
+
+    from protocol.enrolment import DeviceIdentity  # noqa: PLC0415
+    from protocol.kinds import DeviceKind  # noqa: PLC0415
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s edge %(levelname)s %(message)s")
     identity = DeviceIdentity.read(args.identity)
     if identity.kind is DeviceKind.KIOSK:
@@ -71,15 +61,30 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
+    """The kiosk's imports only: a gateway never loads the web app, OpenCV or onnxruntime."""
+    import uvicorn  # noqa: PLC0415
+
+    from console.heap import settle_heap  # noqa: PLC0415
+    from domain.catalog.feed import read_catalog  # noqa: PLC0415
+    from edge.agent import EdgeAgent  # noqa: PLC0415
+    from edge.kiosk.device import build_kiosk  # noqa: PLC0415
+
     if args.catalog is None:
         raise UsageError("a kiosk needs --catalog FEED (the products it can show)")
     catalog = read_catalog(args.catalog)
     suggest, install = None, None
     if args.recs_model is not None:
+        from domain.backends.onnx_model import OnnxModelRunner  # noqa: PLC0415
+        from domain.recs.store import open_store_recs  # noqa: PLC0415
+
         recs = open_store_recs(catalog, args.recs_model, OnnxModelRunner)
         suggest, install = recs.recommender, recs.installer.install_push
     agent = EdgeAgent(identity, args.outbox, config_dir=args.config_dir, install_model=install)
-    camera = OpenCvCamera(parse_source(args.camera)) if args.camera else None
+    camera = None
+    if args.camera:
+        from edge.backends.opencv_camera import OpenCvCamera, parse_source  # noqa: PLC0415
+
+        camera = OpenCvCamera(parse_source(args.camera))
     app = build_kiosk(
         agent,
         catalog,
@@ -101,29 +106,26 @@ def _kiosk(identity: DeviceIdentity, args: argparse.Namespace) -> int:
 
 
 def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+    import contextlib  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    from console.heap import settle_heap  # noqa: PLC0415
+    from edge.backends.bleak_scanner import BleakBleScanner  # noqa: PLC0415
+    from edge.presence.config import load_settings  # noqa: PLC0415
+    from edge.presence.device import Gateway  # noqa: PLC0415
+
     if args.presence is None:
         raise UsageError("a gateway needs --presence SETTINGS (gateways, zones, beacons)")
     settings = load_settings(args.presence)
-    presence = GatewayPresence(settings, identity.device, time.time)
-    runtime: list[GatewayRuntime] = []
-
-    def on_roster(roster: Roster) -> None:
-        if runtime:
-            runtime[0].on_roster(roster)
-
-    def on_sightings(gateway: str, sightings: Sightings) -> None:
-        if runtime:
-            runtime[0].on_sightings(gateway, sightings)
-
-    agent = EdgeAgent(
+    leader = args.leader or min(settings.gateways)
+    gateway = Gateway(
         identity,
         args.outbox,
+        settings,
+        leader=identity.device == leader,
         config_dir=args.config_dir,
-        on_roster=on_roster,
-        on_sightings=on_sightings,
     )
-    leader = args.leader or min(settings.gateways)
-    runtime.append(GatewayRuntime(agent, presence, leader=identity.device == leader))
     scanner = BleakBleScanner(bytes.fromhex(settings.chain_prefix), adapter=args.adapter)
 
     async def main() -> None:
@@ -131,16 +133,10 @@ def _gateway(identity: DeviceIdentity, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        settle_heap()
         # Restarts after adapter errors and long silences, until Ctrl-C or SIGTERM.
-        await scanner.run(presence.on_detection, stop)
+        await gateway.run(scanner, stop)
 
-    agent.start()
-    runtime[0].start()
-    settle_heap()
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(main())
-    finally:
-        runtime[0].stop()
-        agent.stop()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
     return 0

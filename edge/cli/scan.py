@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
 import orjson
 
-from domain.catalog.feed import FeedError, import_full, load_feed_file
-from domain.catalog.products import Catalog
 from edge.errors import EdgeInputError
-from edge.ports import Frame
-from edge.scan.decoder import make_decoder, to_gray
+
+if TYPE_CHECKING:
+    from edge.ports import Frame
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _read_image(path: Path) -> Frame:
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
     try:
         data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
     except OSError as exc:
@@ -44,6 +45,8 @@ def _read_image(path: Path) -> Frame:
 
 
 def _decode(args: argparse.Namespace) -> int:
+    from edge.scan.decoder import make_decoder, to_gray  # noqa: PLC0415
+
     decoder = make_decoder(args.decoder)
     for path in args.images:
         gray = to_gray(_read_image(path))
@@ -61,6 +64,9 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _feed_check(args: argparse.Namespace) -> int:
+    from domain.catalog.feed import FeedError, import_full, load_feed_file  # noqa: PLC0415
+    from domain.catalog.products import Catalog  # noqa: PLC0415
+
     text, kind = load_feed_file(args.feed)
     try:
         report = import_full(Catalog(), text, kind)

@@ -1,7 +1,7 @@
 """The kiosk screen: a FastAPI app the edge agent serves on localhost for Chromium in kiosk
 mode. The product card is pushed to the page by server-sent events as the code is read.
 
-The map pages are an app of their own, mounted at ``/map`` (``edge/runtime.py``); the
+The map pages are an app of their own, mounted at ``/map`` (``edge/kiosk/device.py``); the
 recommender is the ``suggest`` port.
 """
 

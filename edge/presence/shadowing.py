@@ -18,20 +18,28 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, polygamma
 
 from edge.presence.config import EngineSettings
 
 DB: Final = 10.0 / math.log(10.0)
+EULER_GAMMA: Final = 0.5772156649015329  # digamma(1) = -EULER_GAMMA
 _RSSI_SPAN_DB: Final = 80.0  # outliers land anywhere between the floor and a close phone
 F32 = npt.NDArray[np.float32]
 
 
 def fading_moments(k_max: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Mean and variance (dB) of ``10 log10`` of the mean of k Exp(1) powers, k = 1..k_max."""
+    """Mean and variance (dB) of ``10 log10`` of the mean of k Exp(1) powers, k = 1..k_max.
+
+    The log of a Gamma(k) variable has mean digamma(k) and variance trigamma(k); at whole
+    k they are sums (digamma(k) = -gamma + H(k-1), trigamma(k) = pi^2/6 - sum of 1/j^2 for
+    j < k), so the gateway needs no scipy."""
     k = np.arange(1, k_max + 1, dtype=np.float64)
-    mean = DB * (digamma(k) - np.log(k))
-    var = DB**2 * polygamma(1, k)
+    below = np.concatenate(([0.0], k[:-1]))  # j = 1..k-1 for each k, as 1..k_max shifted
+    inverse = np.divide(1.0, below, out=np.zeros_like(below), where=below > 0)
+    digamma = -EULER_GAMMA + np.cumsum(inverse)
+    trigamma = math.pi**2 / 6.0 - np.cumsum(inverse**2)
+    mean = DB * (digamma - np.log(k))
+    var = DB**2 * trigamma
     return mean, var
 
 

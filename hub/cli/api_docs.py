@@ -7,18 +7,19 @@ import argparse
 from pathlib import Path
 
 from console import say
-from hub.api_docs import DOCS_DIR, documents
 from hub.errors import HubError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     docs = sub.add_parser("api-docs", help="write (or --check) the AsyncAPI and OpenAPI docs")
-    docs.add_argument("--out", type=Path, default=DOCS_DIR)
+    docs.add_argument("--out", type=Path, default=Path("docs/api"), help="where the documents go")
     docs.add_argument("--check", action="store_true", help="fail if the files are not current")
     docs.set_defaults(handler=_api_docs)
 
 
 def _api_docs(args: argparse.Namespace) -> int:
+    from hub.api_docs import documents  # noqa: PLC0415
+
     stale = []
     for name, content in documents().items():
         path = args.out / name

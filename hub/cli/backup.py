@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 from console import say
-from hub.settings import DEFAULT_DATA_DIR, HubHome
+from hub.cli.options import add_data
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bk = sub.add_parser("backup", help="back up the hub database and the key store")
-    bk.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(bk)
     bk.add_argument("--to", type=Path, help="backup root (default: DATA/backups)")
     bk.add_argument("--prune", action="store_true", help="also delete expired key-store copies")
     bk.set_defaults(handler=_backup)
@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _backup(args: argparse.Namespace) -> int:
     from hub.consent import backup  # noqa: PLC0415
     from hub.consent.settings import load_settings  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
     from protocol.timefmt import from_unix, rfc3339_ms  # noqa: PLC0415
 
     home = HubHome.existing(args.data)

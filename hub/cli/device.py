@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from console import say
-from hub.settings import DEFAULT_DATA_DIR, HubHome
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from hub.cli.options import add_data
+from protocol.kinds import DeviceKind
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,28 +17,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = dsub.add_parser("add", help="enrol a device: make its key pair and identity file")
     add.add_argument("id", help="device id, [a-z0-9-]{1,40}")
     add.add_argument("--kind", choices=[k.value for k in DeviceKind], required=True)
-    add.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(add)
     add.add_argument("--out", type=Path, help="where to write the identity file")
     add.set_defaults(handler=_add)
     rev = dsub.add_parser("revoke", help="refuse a lost or stolen device from now on")
     rev.add_argument("id")
-    rev.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(rev)
     rev.add_argument("--fleet-dir", type=Path, help="the store's broker security files")
     rev.add_argument("--broker-pid", type=int, help="send this Mosquitto SIGHUP afterwards")
     rev.add_argument("--reason", default="lost or stolen")
     rev.set_defaults(handler=_revoke)
     rot = dsub.add_parser("rotate-key", help="give a device a new signing key pair")
     rot.add_argument("id")
-    rot.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(rot)
     rot.add_argument("--identity", type=Path, required=True, help="the device's identity file")
     rot.set_defaults(handler=_rotate)
     lst = dsub.add_parser("list", help="list enrolled devices")
-    lst.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(lst)
     lst.set_defaults(handler=_list)
 
 
 def _add(args: argparse.Namespace) -> int:
     from hub.registry import enrol_device  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
 
     path = enrol_device(HubHome(args.data), args.id, DeviceKind(args.kind), args.out)
     say(f"enrolled {args.id} ({args.kind}); identity file: {path}")
@@ -52,6 +53,7 @@ def _revoke(args: argparse.Namespace) -> int:
     from hub import registry  # noqa: PLC0415
     from hub.fleet.revocation import reload_broker  # noqa: PLC0415
     from hub.fleet.store_security import FleetFiles, revoke_at_broker  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
     from hub.storage import SqliteEventStore  # noqa: PLC0415
 
     store = SqliteEventStore(HubHome(args.data).db_path)
@@ -76,7 +78,9 @@ def _rotate(args: argparse.Namespace) -> int:
     """A new key pair: the hub keeps the public half, the identity file gets the private."""
     from hub import registry  # noqa: PLC0415
     from hub.errors import EnrolmentError  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
     from hub.storage import SqliteEventStore  # noqa: PLC0415
+    from protocol.enrolment import DeviceIdentity  # noqa: PLC0415
     from protocol.signing import (  # noqa: PLC0415
         new_signing_key,
         private_key_to_text,
@@ -101,6 +105,7 @@ def _rotate(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from hub import registry  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
     from hub.storage import SqliteEventStore  # noqa: PLC0415
 
     store = SqliteEventStore(HubHome(args.data).db_path)

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from pathlib import Path
 
 import orjson
 
 from console import say
-from hub.settings import DEFAULT_DATA_DIR, HubHome
+from hub.cli.options import add_data
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ledger = sub.add_parser("ledger", help="the consent ledger and the audit log")
     lsub = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
     verify = lsub.add_parser("verify", help="check every link and signature of both chains")
-    verify.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(verify)
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_verify)
 
 
 def _verify(args: argparse.Namespace) -> int:
     from hub.consent.registry import ConsentRegistry  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
 
     registry = ConsentRegistry(HubHome.existing(args.data))
     try:

@@ -7,19 +7,20 @@ import time
 from pathlib import Path
 
 from console import say
-from hub.settings import DEFAULT_DATA_DIR, HubHome
+from hub.cli.options import add_data
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rs = sub.add_parser("restore", help="restore a backup (hub stopped); re-applies erasures")
     rs.add_argument("backup", type=Path, help="a backup directory")
-    rs.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(rs)
     rs.set_defaults(handler=_restore)
 
 
 def _restore(args: argparse.Namespace) -> int:
     from hub.consent import backup  # noqa: PLC0415
     from hub.consent.settings import ConsentError  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
 
     home = HubHome.existing(args.data)
     if not (args.backup / backup.MANIFEST).exists():

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
-
-import uvicorn
+from typing import TYPE_CHECKING
 
 from console import UsageError
-from console.heap import settle_heap
-from domain.backends.onnx_model import OnnxModelRunner
-from domain.catalog.feed import read_catalog
-from domain.recs.catalog_recs import CatalogRecommender
-from domain.recs.store import open_store_recs
-from hub.consent.system import ConsentSystem
-from hub.consent.tls import self_signed
-from hub.service import HubService
-from hub.settings import DEFAULT_DATA_DIR, HubHome, parse_broker_url
-from hub.web import build_app
+from hub.cli.options import add_data
+
+if TYPE_CHECKING:
+    from domain.recs.catalog_recs import CatalogRecommender
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run ingest and the web app")
-    run.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(run)
     run.add_argument("--broker", help="override the broker in hub.yaml (mqtt://HOST:PORT)")
     run.add_argument("--http", default="127.0.0.1:8080", help="HOST:PORT for the web app")
     run.add_argument("--tls-cert", type=Path, help="HTTPS certificate (PEM) for the web app")
@@ -41,6 +33,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _recommender(feed: Path | None, model: Path | None) -> CatalogRecommender | None:
     """The store's recommender for the phone pages, when both files are given."""
+    from domain.backends.onnx_model import OnnxModelRunner  # noqa: PLC0415
+    from domain.catalog.feed import read_catalog  # noqa: PLC0415
+    from domain.recs.store import open_store_recs  # noqa: PLC0415
+
     if feed is None and model is None:
         return None
     if feed is None or model is None:
@@ -49,6 +45,17 @@ def _recommender(feed: Path | None, model: Path | None) -> CatalogRecommender | 
 
 
 def _run(args: argparse.Namespace) -> int:
+    import logging  # noqa: PLC0415
+
+    import uvicorn  # noqa: PLC0415
+
+    from console.heap import settle_heap  # noqa: PLC0415
+    from hub.consent.system import ConsentSystem  # noqa: PLC0415
+    from hub.consent.tls import self_signed  # noqa: PLC0415
+    from hub.service import HubService  # noqa: PLC0415
+    from hub.settings import HubHome, parse_broker_url  # noqa: PLC0415
+    from hub.web import build_app  # noqa: PLC0415
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s hub %(levelname)s %(message)s")
     home = HubHome(args.data)
     broker = parse_broker_url(args.broker) if args.broker else None

@@ -11,12 +11,10 @@ import argparse
 import getpass
 import sys
 import time
-from pathlib import Path
 
 from console import say
-from hub.dashboard import auth
-from hub.dashboard.auth import Role, UserError
-from hub.settings import DEFAULT_DATA_DIR, HubHome
+from hub.cli.options import add_data
+from hub.dashboard.roles import Role
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,17 +23,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = actions.add_parser("add", help="add a user (the first admin starts here)")
     add.add_argument("name")
     add.add_argument("--role", choices=[r.value for r in Role], required=True)
-    add.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(add)
     how = add.add_mutually_exclusive_group()
     how.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     how.add_argument("--generate", action="store_true", help="generate one and print it once")
     add.set_defaults(handler=_add)
     lst = actions.add_parser("list", help="list users and roles")
-    lst.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(lst)
     lst.set_defaults(handler=_list)
     pw = actions.add_parser("passwd", help="set a new password (logs the user out)")
     pw.add_argument("name")
-    pw.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    add_data(pw)
     pw_how = pw.add_mutually_exclusive_group()
     pw_how.add_argument("--password-stdin", action="store_true")
     pw_how.add_argument("--generate", action="store_true")
@@ -43,6 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _password(args: argparse.Namespace) -> str:
+    from hub.dashboard.auth import UserError  # noqa: PLC0415
     from hub.dashboard.pages_admin import generated_password  # noqa: PLC0415
 
     if args.generate:
@@ -58,7 +57,9 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from hub.dashboard import auth  # noqa: PLC0415
     from hub.dashboard.schema import open_writer  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
 
     home = HubHome.existing(args.data)
     password = _password(args)
@@ -74,7 +75,9 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from hub.dashboard import auth  # noqa: PLC0415
     from hub.dashboard.schema import open_writer  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
 
     db = open_writer(HubHome.existing(args.data).db_path)
     try:
@@ -86,7 +89,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _passwd(args: argparse.Namespace) -> int:
+    from hub.dashboard import auth  # noqa: PLC0415
     from hub.dashboard.schema import open_writer  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
 
     home = HubHome.existing(args.data)
     password = _password(args)

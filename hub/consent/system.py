@@ -26,7 +26,7 @@ from hub.consent.subject_requests import SubjectRequests
 from hub.consent.withdrawal import CommandSender, Propagator, RosterTicker
 from hub.settings import HubHome
 from hub.storage import connect
-from protocol.enrolment import DeviceKind
+from protocol.kinds import DeviceKind
 
 
 class ConsentSystem:

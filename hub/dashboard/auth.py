@@ -7,7 +7,7 @@ not log anyone in. Every session carries its own CSRF token for forms.
 
 from __future__ import annotations
 
-import enum
+import functools
 import hashlib
 import hmac
 import re
@@ -21,41 +21,24 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from hub.dashboard.roles import ALLOWED, Area, Role
 from hub.errors import HubError
 
 MIN_PASSWORD: Final = 12  # characters; NIST SP 800-63B asks for at least 8, we ask more
 NAME_PATTERN: Final = "^[a-z0-9][a-z0-9._-]{1,39}$"
 _HASHER: Final = PasswordHasher()
-# Verified against when a user does not exist, so a wrong name costs as much as a wrong
-# password and response times do not tell which names exist.
-_DUMMY_HASH: Final = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when a user does not exist, so a wrong name costs as much as a
+    wrong password and response times do not tell which names exist. Made on first use:
+    a hash costs ~0.1 s, which a command's start-up need not pay."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class UserError(HubError):
     """A user cannot be added or changed as asked."""
-
-
-class Role(enum.StrEnum):
-    STAFF = "staff"
-    PRIVACY_OFFICER = "privacy_officer"
-    ADMIN = "admin"
-
-
-class Area(enum.StrEnum):
-    """What a page shows; each role may see some areas."""
-
-    FLEET = "fleet"  # devices, alarms, aggregate analytics
-    PRIVACY = "privacy"  # consent ledger, requests, audit log, data map, retention
-    USERS = "users"  # users and roles
-
-
-# Separation of duties: the admin manages accounts but does not read personal data;
-# the privacy officer reads it (audited) but cannot make accounts.
-ALLOWED: Final[dict[Role, frozenset[Area]]] = {
-    Role.STAFF: frozenset({Area.FLEET}),
-    Role.PRIVACY_OFFICER: frozenset({Area.FLEET, Area.PRIVACY}),
-    Role.ADMIN: frozenset({Area.FLEET, Area.USERS}),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +121,7 @@ def authenticate(db: sqlite3.Connection, name: str, password: str) -> User | Non
     row = db.execute(
         "SELECT role, hash, disabled FROM dash_users WHERE name = ?", (name,)
     ).fetchone()
-    stored = row[1] if row else _DUMMY_HASH
+    stored = row[1] if row else _dummy_hash()
     try:
         _HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):

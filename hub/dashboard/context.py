@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hub.dashboard import audit, auth
-from hub.dashboard.auth import Area, LoginLimiter, Session
+from hub.dashboard.auth import LoginLimiter, Session
+from hub.dashboard.roles import Area
 from hub.dashboard.schema import open_writer
 from hub.dashboard.settings import DashboardSettings
 from hub.storage import connect

@@ -11,8 +11,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.dashboard import auth
-from hub.dashboard.auth import Area, Role, UserError
+from hub.dashboard.auth import UserError
 from hub.dashboard.context import Dash, Dashboard
+from hub.dashboard.roles import Area, Role
 
 
 def generated_password() -> str:

@@ -15,8 +15,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.dashboard import analytics, audit, privacy_data
-from hub.dashboard.auth import Area
 from hub.dashboard.context import Dash, Dashboard
+from hub.dashboard.roles import Area
 from protocol.purposes import EVENT_KINDS, PURGED, Purpose
 
 

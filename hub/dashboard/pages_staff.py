@@ -15,9 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from hub.dashboard import alarms, analytics, charts
-from hub.dashboard.auth import Area
 from hub.dashboard.context import Dash, Dashboard
 from hub.dashboard.fleet_view import beacons, devices
+from hub.dashboard.roles import Area
 
 STREAM_FOR_S: Final = 300.0  # an event stream ends after 5 min; the browser reconnects
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from hub.dashboard import auth
-from hub.dashboard.auth import Role
 from hub.dashboard.pages_admin import generated_password
+from hub.dashboard.roles import Role
 from hub.dashboard.schema import open_writer
 from hub.settings import HubHome
 

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from hub.consent.shredding import encrypt
 from hub.consent.system import ConsentSystem
-from hub.dashboard import auth
+from hub.dashboard.roles import Role
 from hub.dashboard.users import add_users
 from hub.settings import HubHome
 from hub.storage import CheckedBatch, EventRow, SqliteEventStore
@@ -203,9 +203,7 @@ def _prepare(store: SimStore, events: int) -> dict[str, str]:
         for d in store.device_ids()[DEVICES_SENDING:]
     ]
     prefill(store.home, devices, events, time.time(), progress=True)
-    return add_users(
-        store.home, {"bench-po": auth.Role.PRIVACY_OFFICER, "bench-admin": auth.Role.ADMIN}
-    )
+    return add_users(store.home, {"bench-po": Role.PRIVACY_OFFICER, "bench-admin": Role.ADMIN})
 
 
 def _scalar(db_path: Path, sql: str) -> int:

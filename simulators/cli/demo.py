@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from hub.dashboard.auth import Role  # noqa: PLC0415
+    from hub.dashboard.roles import Role  # noqa: PLC0415
     from hub.dashboard.users import add_users  # noqa: PLC0415
     from simulators.demo_shop import demo_shop  # noqa: PLC0415
     from simulators.fleet import SimStore  # noqa: PLC0415

@@ -26,7 +26,8 @@ from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import tokens_around
-from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
+from protocol.enrolment import BrokerAddress, DeviceIdentity
+from protocol.kinds import DeviceKind
 from protocol.models import Roster
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text

@@ -15,7 +15,8 @@ from hub.dashboard.fleet_view import config_pushes
 from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import DeviceIdentity
+from protocol.kinds import DeviceKind
 from protocol.models import ConfigPush
 from tests.broker.conftest import eventually
 

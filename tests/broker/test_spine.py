@@ -14,7 +14,8 @@ from hub import registry
 from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import DeviceIdentity
+from protocol.kinds import DeviceKind
 from protocol.models import PurgeSubjects
 from simulators.bench.delivery import count_delivery
 from simulators.chaos import Chaos

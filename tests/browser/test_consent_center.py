@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from hub.consent.system import ConsentSystem
 from hub.registry import enrol_device
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import DeviceIdentity
+from protocol.kinds import DeviceKind
 from simulators.demo_shop import demo_shop
 from tests.browser.screenshots import SCREENSHOTS
 from tests.consent_center_server import serve_consent_center, store_personal_scans

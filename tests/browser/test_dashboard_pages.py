@@ -20,7 +20,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from hub.dashboard.auth import Role
+from hub.dashboard.roles import Role
 from hub.dashboard.users import add_users
 from simulators.bench.dashboard import prefill
 from simulators.fleet import SimStore

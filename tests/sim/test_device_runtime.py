@@ -14,10 +14,12 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from domain.catalog.products import Catalog
 from edge.agent import EdgeAgent
+from edge.kiosk.device import build_kiosk
 from edge.presence.config import PresenceSettings
+from edge.presence.device import GatewayRuntime
 from edge.presence.live import GatewayPresence
-from edge.runtime import GatewayRuntime, build_kiosk
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import DeviceIdentity
+from protocol.kinds import DeviceKind
 from protocol.models import Roster, RosterEntry, Sightings, decode_event
 from protocol.sealing import open_sealed, x25519_public_to_text
 from protocol.signing import new_signing_key, private_key_to_text

@@ -11,7 +11,7 @@ from edge.presence.engine import DWELL, ENTER, EXIT, PresenceEngine, ZoneEvent
 from edge.presence.grid import FloorGrid
 from edge.presence.motion import MODES, Motion
 from edge.presence.roster import BEACON, TOKEN, RosterFilter, Sighting
-from edge.presence.shadowing import LinkShadowing, fading_moments
+from edge.presence.shadowing import DB, LinkShadowing, fading_moments
 from edge.presence.smoother import FixedLagSmoother
 from protocol.models import Roster
 
@@ -226,3 +226,12 @@ def test_a_forgotten_row_leaves_nothing_in_the_smoother() -> None:
     kept, gone = smoother.smoothed(range(0, 1), 2, np.array([0, 1]))[0]
     assert kept.sum() > 0.99
     assert not gone.any()
+
+
+def test_fading_moments_are_digamma_and_trigamma_at_whole_counts() -> None:
+    from scipy.special import digamma, polygamma  # noqa: PLC0415 - the reference only
+
+    mean, var = fading_moments(64)
+    k = np.arange(1, 65, dtype=np.float64)
+    np.testing.assert_allclose(mean, DB * (digamma(k) - np.log(k)), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(var, DB**2 * polygamma(1, k), rtol=0, atol=1e-12)

@@ -26,7 +26,8 @@ from firmware_configs.provisioning import (
 )
 from firmware_configs.schemas import EddystoneFrame, IBeaconFrame
 from firmware_configs.store_bundle import StoreBundle, load_store
-from protocol.enrolment import BrokerAddress, DeviceIdentity, DeviceKind
+from protocol.enrolment import BrokerAddress, DeviceIdentity
+from protocol.kinds import DeviceKind
 
 DEMO = Path(__file__).resolve().parents[2] / "firmware_configs" / "examples" / "demo-store"
 

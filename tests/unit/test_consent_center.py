@@ -14,7 +14,8 @@ import pytest
 from hub.consent.pairing import code_on_page
 from hub.consent.system import ConsentSystem
 from hub.registry import enrol_device
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import DeviceIdentity
+from protocol.kinds import DeviceKind
 from protocol.pairing import REDEEM_PATH, PairingAnswer, RedeemRequest, signed_redeem
 from protocol.purposes import Purpose
 from protocol.signing import private_key_from_text

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from hub.dashboard import auth
-from hub.dashboard.auth import Area, LoginLimiter, Role, UserError
+from hub.dashboard.auth import LoginLimiter, UserError
+from hub.dashboard.roles import Area, Role
 from hub.dashboard.schema import open_writer
 
 PASSWORD = "correct horse battery"

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from hub.consent.system import ConsentSystem
 from hub.dashboard import auth
 from hub.dashboard.app import dashboard_app
-from hub.dashboard.auth import Role
+from hub.dashboard.roles import Role
 from hub.dashboard.schema import open_writer
 from hub.settings import HubHome, HubSettings
 

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 
 from hub.dashboard import auth
 from hub.dashboard.app import dashboard_app
-from hub.dashboard.auth import Role
 from hub.dashboard.pages_staff import live_summary
+from hub.dashboard.roles import Role
 from hub.dashboard.schema import open_writer
 from hub.dashboard.settings import DashboardSettings
 

@@ -18,8 +18,9 @@ from hub.ingest import BatchChecker, event_digest
 from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
 from hub.storage import SqliteEventStore
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import DeviceIdentity
 from protocol.ids import uuid7
+from protocol.kinds import DeviceKind
 from protocol.models import encode_batch
 from protocol.signing import new_signing_key, private_key_from_text, sign
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from edge.kiosk.device import HubPairing
 from edge.kiosk.session import Pairing
-from edge.runtime import HubPairing
 from edge.scan.decoder import CombinedDecoder, to_gray
 from hub.registry import enrol_device
-from protocol.enrolment import DeviceIdentity, DeviceKind
+from protocol.enrolment import DeviceIdentity
+from protocol.kinds import DeviceKind
 from protocol.purposes import Purpose
 from simulators.demo_shop import DemoShop, demo_shop
 from simulators.demo_visits import FPS, DemoPhone, VisitsCamera

@@ -1,12 +1,11 @@
-"""Putting a device together: the kiosk (camera, handheld scanner, screen, map) and the
-gateway (BLE scanner, roster filter, zones), each feeding the same :class:`EdgeAgent`.
-Real backends and simulated ones enter through the same doors."""
+"""The kiosk device put together: camera, handheld scanner, screen and map feeding the
+:class:`EdgeAgent`, and pairing with the hub. Real backends and simulated ones enter
+through the same doors (``edge/presence/device.py`` is the gateway's twin)."""
 
 from __future__ import annotations
 
 import logging
 import ssl
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,12 +22,9 @@ from edge.kiosk.kiosk import ScanEvent, Suggester
 from edge.kiosk.session import Pairing
 from edge.kiosk.web import build_kiosk_app
 from edge.ports import Camera, CodeInput
-from edge.presence.live import GatewayPresence
-from edge.presence.roster import TOKEN, Sighting
 from edge.sealer import Sealer
 from protocol.enrolment import DeviceIdentity
 from protocol.errors import WireFormatError
-from protocol.models import Roster, RosterEntry, Sightings
 from protocol.pairing import REDEEM_PATH, PairingAnswer, signed_redeem
 from protocol.purposes import Purpose
 from protocol.signing import private_key_from_text
@@ -36,7 +32,6 @@ from protocol.signing import private_key_from_text
 log = logging.getLogger(__name__)
 
 PAIR_TIMEOUT_S: Final = 3.0  # a shopper waits at the screen: answer or say it failed
-PUMP_S: Final = 1.0  # zone decisions are taken on one-second ticks
 _SCAN_PURPOSES: Final = (Purpose.PERSONAL_RECS, Purpose.ANALYTICS)
 _PURPOSES: Final = frozenset(str(p) for p in Purpose)  # a newer hub may know more
 
@@ -139,82 +134,3 @@ def build_kiosk(
 
     agent.on_purge(purge)
     return app
-
-
-class GatewayRuntime:
-    """Zone events of shoppers on the roster, from any BLE scanner, into the outbox.
-
-    Zoning compares receivers, so every gateway shares the token sightings it kept and
-    feeds the others' into its own engine; only the ``leader`` turns decisions into
-    events (one zone event per change, not one per gateway)."""
-
-    def __init__(self, agent: EdgeAgent, presence: GatewayPresence, *, leader: bool) -> None:
-        self.agent = agent
-        self.presence = presence
-        self.leader = leader
-        self._sealer = Sealer(agent.identity.hub_seal_key)
-        self._entries: dict[str, RosterEntry] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, name="presence", daemon=True)
-        agent.on_purge(self._forget)
-
-    def on_sightings(self, gateway: str, sightings: Sightings) -> None:
-        """Another gateway's kept sightings (roster tokens only, already filtered there)."""
-        for t, token, rssi in sightings.items:
-            self.presence.on_remote(gateway, Sighting(token, rssi, t, TOKEN))
-
-    def on_roster(self, roster: Roster) -> None:
-        self.presence.update_roster(roster)
-        self._entries = dict(roster.entries)
-
-    def _forget(self, subjects: Sequence[str]) -> None:
-        gone = set(subjects)
-        for token, entry in list(self._entries.items()):
-            if entry.subject in gone:
-                del self._entries[token]
-                self.presence.engine.forget(token)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def pump_once(self) -> int:
-        """Share this tick's sightings; move decided zone events to the outbox (leader
-        only); return how many events went."""
-        heard = self.presence.take_outgoing()
-        if heard:
-            self.agent.uplink.publish_sightings(Sightings(items=heard))
-        decided = self.presence.drain()
-        if not self.leader:
-            return 0
-        drafts = []
-        for event in decided:
-            entry = self._entries.get(event.id)
-            if entry is None:  # off the roster since: no consent, no event
-                self.presence.engine.forget(event.id)
-                continue
-            data = {"zone": event.zone, "dwell_s": round(event.dwell_s, 1)}
-            drafts.append(
-                self._sealer.draft(
-                    f"zone.{event.kind}",
-                    event.t,
-                    data,
-                    subject=entry.subject,
-                    purpose=Purpose.PRESENCE.value,
-                    consent=entry.consent,
-                )
-            )
-        if drafts:
-            self.agent.submit(drafts)
-        return len(drafts)
-
-    def _pump(self) -> None:
-        while not self._stop.wait(PUMP_S):
-            try:
-                self.pump_once()
-            except Exception:  # a bad tick must not end presence for the day
-                log.exception("presence tick failed")
-                time.sleep(PUMP_S)
