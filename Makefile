@@ -3,17 +3,29 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+ROLES := gateway kiosk hub tools dev
 
-.PHONY: demo test install lint typecheck unit broker-deps browser-deps screenshots clean
+.PHONY: demo test install lint typecheck unit lock broker-deps browser-deps screenshots clean
 
-$(STAMP): pyproject.toml
+# The development install: every package pinned, with hashes, from requirements/dev.txt;
+# then the project itself, editable.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@command -v python3 >/dev/null || { echo "python3 (3.11+) is needed"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Refresh the lock files (one per role, hashes for x86_64 and aarch64 alike) from the
+# ranges in pyproject.toml; commit them with the change that needed them.
+lock: install
+	for role in $(ROLES); do \
+	  $(VENV)/bin/uv pip compile pyproject.toml --extra $$role --universal --generate-hashes \
+	    --python-version 3.11 --quiet -o requirements/$$role.txt || exit 1; \
+	done
 
 broker-deps:
 	@bash scripts/ensure-system-deps.sh mosquitto

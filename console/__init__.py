@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Final, Protocol
 
 from domain.errors import InputError, InstoreError
 from protocol.errors import ProtocolError
@@ -25,6 +25,31 @@ class Registrar(Protocol):
 
 class UsageError(InputError):
     """Bad input on the command line or in a file it names: exit status 2."""
+
+
+# A package a command needs that only some roles install: which install brings it.
+_ROLE_OF: Final = {
+    "bleak": "gateway",
+    "cv2": "kiosk",
+    "zxingcpp": "kiosk",
+    "httpx": "kiosk",
+    "fastapi": "kiosk] or [hub",
+    "starlette": "kiosk] or [hub",
+    "uvicorn": "kiosk] or [hub",
+    "jinja2": "kiosk] or [hub",
+    "onnxruntime": "kiosk] or [hub",
+    "scipy": "kiosk] or [hub",
+    "argon2": "hub",
+    "multipart": "hub",
+    "prometheus_client": "hub",
+    "segno": "hub",
+    "opendp": "hub",
+    "onnx": "tools",
+    "matplotlib": "tools",
+    "networkx": "tools",
+    "tqdm": "tools",
+    "esp_idf_nvs_partition_gen": "tools",
+}
 
 
 def build_parser(prog: str, description: str, modules: Sequence[str]) -> argparse.ArgumentParser:
@@ -44,6 +69,16 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
     handler: Handler = args.handler
     try:
         return handler(args)
+    except ModuleNotFoundError as exc:
+        role = _ROLE_OF.get((exc.name or "").split(".")[0])
+        if role is None:
+            raise
+        print(  # noqa: T201
+            f"{parser.prog}: this command needs {exc.name}, which this install does not "
+            f"have: pip install 'instore[{role}]'",
+            file=sys.stderr,
+        )
+        return 2
     except ProtocolError as exc:  # bad wire data in a file the command read
         print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
         return 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-_LAYERS = ("unit", "sim", "broker", "browser", "hardware")
+_LAYERS = ("unit", "sim", "broker", "browser", "install", "hardware")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
