@@ -39,6 +39,7 @@ _ROLE_OF: Final = {
     "jinja2": "kiosk] or [hub",
     "onnxruntime": "kiosk] or [hub",
     "scipy": "kiosk] or [hub",
+    "shapely": "kiosk] or [hub",
     "argon2": "hub",
     "multipart": "hub",
     "prometheus_client": "hub",

@@ -10,7 +10,6 @@ must drop them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -27,6 +26,7 @@ from edge.presence.frames import (
 )
 from protocol.ble_token import service_uuid, window_of
 from protocol.models import Roster
+from simulators.air import PlayingScanner, Timed
 from simulators.ble_world import (
     ADDRESS_ROTATION_S,
     RadioModel,
@@ -36,9 +36,6 @@ from simulators.ble_world import (
     simulate,
 )
 from simulators.errors import SimError
-
-Timed = tuple[float, BLEDevice, AdvertisementData]
-
 
 _STRANGER_KINDS: Final = ("iphone", "android", "watch", "headphones", "laptop")
 
@@ -154,26 +151,20 @@ def gateway_stream(
     return out
 
 
-class SimulatedBleScanner:
-    """The ``BleScanner`` port over timed (device, advertisement) pairs.
-
-    ``start`` plays them to the callback on the event loop, as bleak does, with
+class SimulatedBleScanner(PlayingScanner):
+    """The ``BleScanner`` port over timed (device, advertisement) pairs, played with
     ``interval_s`` between them (0: as fast as the loop runs). :meth:`now` is the
     simulated time of the advertisement being delivered: the agent's clock.
     """
 
     def __init__(self, adverts: Iterable[Timed], interval_s: float = 0.0) -> None:
+        super().__init__()
         self._adverts = adverts
         self._interval = interval_s
-        self._task: asyncio.Task[None] | None = None
         self._now = 0.0
-        self.done = asyncio.Event()
 
     def now(self) -> float:
         return self._now
-
-    async def start(self, callback: DetectionCallback) -> None:
-        self._task = asyncio.create_task(self._play(callback))
 
     async def _play(self, callback: DetectionCallback) -> None:
         for i, (t, device, adv) in enumerate(self._adverts):
@@ -183,28 +174,6 @@ class SimulatedBleScanner:
                 await asyncio.sleep(self._interval)
             elif i % 256 == 255:
                 await asyncio.sleep(0)
-        self.done.set()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def run(self, callback: DetectionCallback, stop: asyncio.Event) -> None:
-        """Play every advertisement (or until ``stop`` is set), then stop."""
-        await self.start(callback)
-        try:
-            finished = asyncio.ensure_future(self.done.wait())
-            halted = asyncio.ensure_future(stop.wait())
-            try:
-                await asyncio.wait({finished, halted}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                finished.cancel()
-                halted.cancel()
-        finally:
-            await self.stop()
 
 
 def simulated_feed(

@@ -9,12 +9,12 @@ sum, batched with numpy.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 
 from edge.errors import EdgeInputError
 from edge.presence.config import EngineSettings, PresenceSettings
@@ -62,6 +62,24 @@ def link_noise_pdf(
     return pdf, np.clip(survival, 1e-12, 1.0)
 
 
+def inside_polygon(
+    polygon: Sequence[Sequence[float]], x: FloatArray, y: FloatArray
+) -> npt.NDArray[np.bool_]:
+    """Which points (``x``, ``y``) lie inside ``polygon`` (even-odd rule; a point on an
+    edge may fall either way). Hand-written for the gateway: it runs once at start-up, and
+    shapely for it would stay resident in a small board's memory for the process's life."""
+    inside = np.zeros(x.shape, dtype=bool)
+    n = len(polygon)
+    for i in range(n):
+        (xa, ya), (xb, yb) = polygon[i], polygon[(i + 1) % n]
+        if ya == yb:
+            continue  # a horizontal edge never crosses a horizontal ray
+        crosses = (ya > y) != (yb > y)
+        at_x = xa + (y - ya) * (xb - xa) / (yb - ya)
+        inside ^= crosses & (x < at_x)
+    return inside
+
+
 class FloorGrid:
     """Cells of the floor plan (inside some zone), with their zone and position."""
 
@@ -84,7 +102,7 @@ class FloorGrid:
         cy = y0 + (gy.ravel() + 0.5) * cell
         zone_of = np.full((len(self.levels), height * width), -1, dtype=np.int64)
         for zi, z in enumerate(settings.zones.values()):
-            inside = shapely.contains_xy(shapely.Polygon(z.polygon), cx, cy)
+            inside = inside_polygon(z.polygon, cx, cy)
             li = self.levels.index(z.level)
             zone_of[li, inside & (zone_of[li] < 0)] = zi
         self.cell_zone: IntArray = zone_of.ravel()

@@ -10,7 +10,6 @@ from typing import Any, Final, TypeAlias
 
 import orjson
 
-from console import say
 from simulators.errors import SimError
 
 # The commands' defaults (named here so that --help imports no benchmark); three repeat the
@@ -37,12 +36,13 @@ def register(sub: Subparsers) -> None:
     _ble(names)
     _dashboard(names)
     _scan(names)
+    _footprint(names)
 
 
 def _figures(result: dict[str, Any], as_json: bool) -> None:
     """One JSON object, or a ``key: value`` line per figure."""
     if as_json:
-        print(orjson.dumps(result).decode())
+        print(orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY).decode())
     else:
         for key, value in result.items():
             print(f"{key}: {value}")
@@ -90,11 +90,7 @@ def _run_ingest(args: argparse.Namespace) -> int:
     from simulators.bench.ingest import run_ingest_bench  # noqa: PLC0415
 
     result = run_ingest_bench(args.events, args.baseline_events, tls=args.tls, keep=args.keep)
-    say(
-        orjson.dumps(result).decode()
-        if args.json
-        else "\n".join(f"{k}: {v}" for k, v in result.items())
-    )
+    _figures(result, args.json)
     return 0
 
 
@@ -110,12 +106,7 @@ def _recs(names: Subparsers) -> None:
 def _run_recs(args: argparse.Namespace) -> int:
     from simulators.bench.recs import run_recs_bench  # noqa: PLC0415
 
-    result = run_recs_bench(args.items, args.seed, args.queries)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key}: {value}")
+    _figures(run_recs_bench(args.items, args.seed, args.queries), args.json)
     return 0
 
 
@@ -151,12 +142,7 @@ def _dashboard(names: Subparsers) -> None:
 def _run_dashboard(args: argparse.Namespace) -> int:
     from simulators.bench.dashboard import run_dashboard_bench  # noqa: PLC0415
 
-    result = run_dashboard_bench(args.events, args.seconds, args.rate, args.keep)
-    say(
-        orjson.dumps(result).decode()
-        if args.json
-        else "\n".join(f"{k}: {v}" for k, v in result.items())
-    )
+    _figures(run_dashboard_bench(args.events, args.seconds, args.rate, args.keep), args.json)
     return 0
 
 
@@ -187,5 +173,29 @@ def _run_scan(args: argparse.Namespace) -> int:
         raise SimError(f"--seed must be an integer or 'random', not {args.seed!r}") from exc
     result = decode_corpus(args.frames, seed)
     result["scan_to_screen_p99_ms"] = None if args.no_screen else scan_to_screen(args.scans)
+    _figures(result, args.json)
+    return 0
+
+
+def _footprint(names: Subparsers) -> None:
+    parser = names.add_parser(
+        "footprint", help="--help times, and each part's peak memory in a working store"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the store works")
+    parser.add_argument("--shoppers", type=int, default=12, help="opted-in phones walking")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--root", type=Path, default=Path("var/footprint"), help="working directory (wiped)"
+    )
+    parser.set_defaults(handler=_run_footprint)
+
+
+def _run_footprint(args: argparse.Namespace) -> int:
+    from simulators.bench.footprint import run_footprint  # noqa: PLC0415
+
+    if args.seconds <= 0 or args.shoppers < 1:
+        raise SimError("--seconds must be positive and --shoppers at least 1")
+    result = run_footprint(args.root, seconds=args.seconds, shoppers=args.shoppers, seed=args.seed)
     _figures(result, args.json)
     return 0

@@ -35,12 +35,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     dev.add_argument("--hub-url", help="with --screen: the hub's web address, for pairing")
     dev.add_argument("--hub-ca", help="with --screen: the CA of the hub's HTTPS certificate")
+    dev.add_argument(
+        "--air",
+        type=Path,
+        help="gateway only: run presence on this recorded air (simulators/air.py) instead "
+        "of generating footfall; needs --presence",
+    )
+    dev.add_argument("--presence", type=Path, help="with --air: the store's presence settings")
     dev.add_argument("--heartbeat", type=float, default=15.0, help="seconds between heartbeats")
     dev.add_argument("--keepalive", type=int, default=30, help="MQTT keepalive in seconds")
     dev.set_defaults(handler=_device)
 
 
 def _device(args: argparse.Namespace) -> int:
+    if args.air is not None:
+        return _gateway(args)
     from edge.agent import EdgeAgent  # noqa: PLC0415
     from edge.uplink import UplinkSettings  # noqa: PLC0415
     from protocol.enrolment import DeviceIdentity  # noqa: PLC0415
@@ -68,4 +77,42 @@ def _device(args: argparse.Namespace) -> int:
     if args.screen:
         screen = KioskScreen(args.screen, args.outbox.parent, args.hub_url, args.hub_ca)
     run_device(agent, workload, stop, screen)
+    return 0
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    """A gateway as ``instore-edge run`` builds it (edge/presence/device.py), its radio
+    replaced by recorded air: scanning, filtering, zoning and uploads are the product's."""
+    import asyncio  # noqa: PLC0415
+
+    from console.heap import settle_heap  # noqa: PLC0415
+    from edge.presence.config import load_settings  # noqa: PLC0415
+    from edge.presence.device import Gateway  # noqa: PLC0415
+    from edge.uplink import UplinkSettings  # noqa: PLC0415
+    from protocol.enrolment import DeviceIdentity  # noqa: PLC0415
+    from simulators.air import AirScanner  # noqa: PLC0415
+    from simulators.errors import SimError  # noqa: PLC0415
+
+    if args.presence is None:
+        raise SimError("--air needs --presence (the store's presence settings)")
+    identity = DeviceIdentity.read(args.identity)
+    settings = load_settings(args.presence)
+    uplink = UplinkSettings(heartbeat_s=args.heartbeat, keepalive_s=args.keepalive)
+    gateway = Gateway(
+        identity,
+        args.outbox,
+        settings,
+        leader=identity.device == min(settings.gateways),
+        uplink=uplink,
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        settle_heap()
+        await gateway.run(AirScanner(args.air, hold=True), stop)
+
+    asyncio.run(main())
     return 0

@@ -37,8 +37,14 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> str:
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    run(UV, "build", "--wheel", "--quiet", "--out-dir", out, ROOT)
+    """The wheel, built once from the files git tracks (in a copy: the checkout stays as
+    it was), as a release would be."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
+    for name in run("git", "-C", ROOT, "ls-files").splitlines():
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    run(UV, "build", "--wheel", "--quiet", "--out-dir", out, source)
     (built,) = out.glob("instore-*.whl")
     return built
 

@@ -19,7 +19,8 @@ from edge.presence.frames import IBeacon
 from edge.presence.live import GatewayPresence
 from edge.presence.trace import TraceReader, TraceWriter
 from protocol.models import Roster
-from simulators.ble_scanner import SimulatedBleScanner, Timed, gateway_stream
+from simulators.air import Timed
+from simulators.ble_scanner import SimulatedBleScanner, gateway_stream
 from simulators.ble_world import (
     RadioModel,
     make_phones,

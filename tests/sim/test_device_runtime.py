@@ -23,7 +23,8 @@ from protocol.kinds import DeviceKind
 from protocol.models import Roster, RosterEntry, Sightings, decode_event
 from protocol.sealing import open_sealed, x25519_public_to_text
 from protocol.signing import new_signing_key, private_key_to_text
-from simulators.ble_scanner import SimulatedBleScanner, Timed, gateway_stream
+from simulators.air import Timed
+from simulators.ble_scanner import SimulatedBleScanner, gateway_stream
 from simulators.ble_world import (
     RadioModel,
     make_phones,

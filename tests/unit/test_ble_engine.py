@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from edge.presence.config import EngineSettings, PresenceSettings
@@ -235,3 +235,28 @@ def test_fading_moments_are_digamma_and_trigamma_at_whole_counts() -> None:
     k = np.arange(1, 65, dtype=np.float64)
     np.testing.assert_allclose(mean, DB * (digamma(k) - np.log(k)), rtol=0, atol=1e-12)
     np.testing.assert_allclose(var, DB**2 * polygamma(1, k), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 20, allow_nan=False), st.floats(0, 20, allow_nan=False)),
+        min_size=3,
+        max_size=9,
+    )
+)
+def test_inside_polygon_agrees_with_shapely_off_the_edges(
+    points: list[tuple[float, float]],
+) -> None:
+    import shapely  # noqa: PLC0415 - the reference only
+
+    from edge.presence.grid import inside_polygon  # noqa: PLC0415
+
+    polygon = shapely.Polygon(points)
+    assume(polygon.is_valid and polygon.area > 0.01)  # a zone, not a sliver or a knot
+    rng = np.random.default_rng(len(points))
+    x, y = rng.uniform(-1, 21, 400), rng.uniform(-1, 21, 400)
+    away = shapely.distance(polygon.boundary, shapely.points(x, y)) > 1e-6
+    ours = inside_polygon(points, x, y)
+    theirs = shapely.contains_xy(polygon, x, y)
+    assert (ours[away] == theirs[away]).all()
