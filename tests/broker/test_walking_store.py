@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from simulators.fleet import SimStore
@@ -47,3 +48,21 @@ def test_opted_in_shoppers_are_zoned_and_see_their_zone_events(store: SimStore) 
             assert all(e["data"]["zone"] in zones for e in mine)
             seen += len(mine)
     assert seen == zone_events(store.home.db_path)  # every zone event is one of theirs
+
+
+@pytest.mark.timeout(300)
+def test_the_footprint_bench_prints_its_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulators.cli import main as sim_main  # noqa: PLC0415
+
+    args = ["bench", "footprint", "--seconds", "5", "--shoppers", "2", "--json"]
+    assert sim_main([*args, "--root", str(tmp_path / "fp")]) == 0
+    figures = orjson.loads(capsys.readouterr().out)
+    assert set(figures["help_s"]) == {
+        "instore-edge", "instore-edge run", "instore-hub", "instore-sim", "instore-config",
+    }  # fmt: skip
+    assert all(0 < s < 5 for s in figures["help_s"].values())
+    for part in ("gateway_rss_mb", "kiosk_rss_mb", "hub_rss_mb"):
+        assert figures[part] > 20, part  # a real process's peak, read from /proc
+    assert not (tmp_path / "fp").exists()  # the store it made is gone
