@@ -145,6 +145,22 @@ class Outbox:
             return stream, 1, 0
         return meta["stream"], int(meta["next"]), int(meta.get("acked", "0"))
 
+    def note(self, key: str, value: str) -> None:
+        """Keep a small value across restarts (the agent's, beside its events)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (f"note.{key}", value),
+            )
+
+    def noted(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"note.{key}",)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
     def on_acknowledge(self, listener: Callable[[int], None]) -> None:
         """Call ``listener(through_seq)`` (from the acknowledging thread) after every
         delete of acknowledged events."""

@@ -26,6 +26,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from edge.backoff import Backoff
 from edge.outbox import Outbox
 from protocol.enrolment import DeviceIdentity
+from protocol.envelope import Refusal, RefusedError, Verifier, check_fresh
 from protocol.errors import TopicError, WireFormatError
 from protocol.models import (
     Ack,
@@ -37,7 +38,12 @@ from protocol.models import (
     State,
     encode_batch,
 )
-from protocol.mqtt_properties import connect_properties, new_client, signed_publish
+from protocol.mqtt_properties import (
+    connect_properties,
+    new_client,
+    signatures_of,
+    signed_publish,
+)
 from protocol.signing import private_key_from_text, sign
 from protocol.timefmt import from_unix
 from protocol.topics import Topic, TopicKind, subscription
@@ -47,6 +53,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S: Final = 15.0  # the hub calls a device offline after 2.5 missed beats
 ANSWERS_KEPT: Final = 256  # commands remembered, so a resend is answered, not rerun
 SESSION_EXPIRY_S: Final = 7 * 24 * 3600  # commands (purges) wait at the broker a week
+ROSTER_VERSION: Final = "roster.version"  # the newest roster taken, kept across restarts
 IDLE_WAIT_S: Final = 0.05  # the sender's longest sleep: appends and acks wake it sooner
 
 
@@ -127,6 +134,10 @@ class Uplink:
         self.resends = 0
         self.last_error: str | None = None
         self._answered: dict[uuid.UUID, CommandAck] = {}
+        self._trust = Verifier(identity.hub_signing_keys)
+        self.refusals: dict[str, int] = {}  # hub messages refused, by reason
+        self._refusals_lock = threading.Lock()
+        self._roster_version = int(outbox.noted(ROSTER_VERSION) or 0)
         self._client = self._make_client()
         self._threads: list[threading.Thread] = []
         outbox.on_append(self._wake.set)
@@ -186,18 +197,53 @@ class Uplink:
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         try:
             if msg.topic == self._topic[TopicKind.ACK]:
+                self._from_hub(msg)
                 self._control.put(("ack", Ack.from_bytes(msg.payload)))
             elif msg.topic == self._topic[TopicKind.CMD]:
+                self._from_hub(msg)
                 self._control.put(("cmd", Command.from_bytes(msg.payload)))
             elif msg.topic == self._roster_topic and self._on_roster is not None:
+                self._from_hub(msg)
                 # Straight away, in paho's thread: tokens off the roster are forgotten now.
-                self._on_roster(Roster.from_bytes(msg.payload))
+                self._take_roster(Roster.from_bytes(msg.payload))
             elif msg.topic.endswith("/seen") and self._on_sightings is not None:
                 gateway = Topic.parse(msg.topic).device
                 if gateway is not None and gateway != self.identity.device:
                     self._on_sightings(gateway, Sightings.from_bytes(msg.payload))
+        except RefusedError as exc:
+            self._refused(exc, msg.topic)
         except (WireFormatError, TopicError) as exc:
             self.last_error = f"bad message on {msg.topic}: {exc}"
+
+    # -- what the hub says, signed (protocol/envelope.py) -------------------------------
+
+    def _from_hub(self, msg: mqtt.MQTTMessage) -> None:
+        """Refuse (raise) a message the hub did not sign with a key this device trusts."""
+        self._trust.check(bytes(msg.payload), signatures_of(msg.properties))
+
+    def _refused(self, exc: RefusedError, topic: str) -> None:
+        with self._refusals_lock:
+            self.refusals[exc.reason] = self.refusals.get(exc.reason, 0) + 1
+        self.last_error = f"refused a message on {topic}: {exc}"
+        if not self._trust.has_keys:
+            self.last_error += "; this device trusts no hub key: run instore-hub device refresh"
+        log.warning("%s", self.last_error)
+
+    @property
+    def roster_version(self) -> int:
+        """The newest roster version this device has taken (kept across restarts)."""
+        return self._roster_version
+
+    def _take_roster(self, roster: Roster) -> None:
+        check_fresh(roster.issued, roster.expires, time.time())
+        if roster.version < self._roster_version:
+            raise RefusedError(Refusal.STALE, f"version {roster.version} < {self._roster_version}")
+        if roster.version == self._roster_version:
+            return  # the same roster again (retained, redelivered on reconnect)
+        self._roster_version = roster.version
+        self.outbox.note(ROSTER_VERSION, str(roster.version))
+        if self._on_roster is not None:
+            self._on_roster(roster)
             log.warning("%s", self.last_error)
             return
         self._wake.set()
@@ -335,9 +381,15 @@ class Uplink:
         self._inflight = [b for b in self._inflight if b.last > ack.through_seq]
 
     def _run_command(self, command: Command) -> None:
-        """Run a command once; a command delivered again is answered again, not rerun."""
+        """Run a command once; a command delivered again is answered again, not rerun.
+        A command past its expiry (or from the future) is refused, not answered."""
         answer = self._answered.get(command.id)
         if answer is None:
+            try:
+                check_fresh(command.issued, command.expires, time.time())
+            except RefusedError as exc:
+                self._refused(exc, self._topic[TopicKind.CMD])
+                return
             if self._on_command is None:
                 answer = CommandAck(id=command.id, status="failed", detail="no command handler")
             else:
@@ -356,7 +408,9 @@ class Uplink:
             outbox_bytes=self.outbox.size_bytes,
             version=self.version,
             config_version=self.config_version,
-            counters={"refused": self.outbox.refused, "resends": self.resends} | self._counters(),
+            counters={"refused": self.outbox.refused, "resends": self.resends}
+            | {f"hub_refused_{reason}": n for reason, n in sorted(self.refusals.items())}
+            | self._counters(),
             last_error=self.last_error,
         )
         self._client.publish(self._topic[TopicKind.HB], hb.to_bytes(), qos=0)

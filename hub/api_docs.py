@@ -31,20 +31,23 @@ _CHANNELS: Final[tuple[tuple[str, str, int, bool, type[BaseModel], str], ...]] =
      "A signed batch of events (signature: MQTT 5 user property `sig`, Ed25519 over the "
      "exact payload bytes). Personal data is sealed to the hub key."),
     ("{store}/{device}/ack", "hub", 1, False, Ack,
-     "Sent after the hub's commit: every seq up to `through_seq` of `stream` is settled."),
+     "Sent after the hub's commit: every seq up to `through_seq` of `stream` is settled. "
+     "Signed by the hub (user property `sig`: `KEY_ID:SIGNATURE`, one per hub key)."),
     ("{store}/{device}/state", "device", 1, True, State,
      "Birth (online true) and, as the MQTT will, online false."),
     ("{store}/{device}/hb", "device", 0, False, Heartbeat, "Heartbeat every 15 s."),
     ("{store}/{device}/cmd", "hub", 1, False, Command,
      "Config push, purge of a subject's buffered events, model push; kept and sent again "
-     "until answered."),
+     "until answered, each time signed afresh by the hub with a new `expires` and the same "
+     "`id`. A device refuses an unsigned, wrongly signed or expired command."),
     ("{store}/{device}/cmdack", "device", 1, False, CommandAck, "The answer to a command."),
     ("{store}/{device}/seen", "device", 0, False, Sightings,
      "A gateway's kept roster-token sightings of the last tick, read by the other "
      "gateways, which zone by comparing receivers. Never strangers."),
     ("{store}/hub/state", "hub", 1, True, State, "The hub's birth and will."),
     ("{store}/roster", "hub", 1, True, Roster,
-     "BLE tokens of shoppers who opted in to presence, for the windows around now."),
+     "BLE tokens of shoppers who opted in to presence, for the windows around now. Signed "
+     "by the hub; a gateway refuses an expired roster or one older (`version`) than its own."),
 )  # fmt: skip
 
 

@@ -82,6 +82,7 @@ def enrol_device(
         kind=kind,
         signing_key=private_key_to_text(key),
         hub_seal_key=x25519_public_to_text(home.seal_public_key()),
+        hub_signing_keys=home.signing_public_keys(),
         broker=broker or BrokerAddress(host=settings.broker.host, port=settings.broker.port),
     )
     path = out or home.device_file(device)

@@ -38,7 +38,7 @@ from protocol.models import (
     PurgeSubjects,
     State,
 )
-from protocol.mqtt_properties import connect_properties, new_client, signature_of
+from protocol.mqtt_properties import connect_properties, hub_signed, new_client, signature_of
 from protocol.topics import Topic, TopicKind, subscription
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,7 @@ class HubService:
         self.version = version
         self.store = SqliteEventStore(home.db_path)
         self.checker = BatchChecker(self.store, consent or consent_from_db(self.store), protect)
+        self.signer = home.signer()
         self.stats = IngestStats()
         self.command_acks: dict[uuid.UUID, CommandAck] = {}
         self.on_command_ack: list[Callable[[str, CommandAck], None]] = []
@@ -217,9 +218,9 @@ class HubService:
         result = self.store.commit_group(checked)
         self.stats.add(result, len(checked))
         for (device, stream), through in result.acks.items():
-            ack = Ack(stream=stream, through_seq=through)
+            ack = Ack(stream=stream, through_seq=through).to_bytes()
             topic = str(Topic.device_topic(self.store_id, device, TopicKind.ACK))
-            self._client.publish(topic, ack.to_bytes(), qos=1)
+            self._client.publish(topic, ack, qos=1, properties=self.signed(ack))
 
     def _device_message(self, topic: str, kind: str, payload: bytes, now: float) -> None:
         try:
@@ -252,7 +253,7 @@ class HubService:
     def send_command(self, device: str, body: ConfigPush | PurgeSubjects | ModelPush) -> uuid.UUID:
         """Publish a command to one device and keep it until the device answers: it is
         sent again when the device comes online and every ``COMMAND_RETRY_S``."""
-        command = Command(id=uuid.uuid4(), body=body)
+        command = Command.issue(uuid.uuid4(), body, time.time())
         payload = command.to_bytes()
         with self._commands_lock:
             self._commands_db.execute(
@@ -262,9 +263,13 @@ class HubService:
         self._publish_command(device, payload)
         return command.id
 
+    def signed(self, payload: bytes) -> Properties:
+        """The PUBLISH properties that carry the hub's signatures of ``payload``."""
+        return hub_signed(self.signer.signatures(payload))
+
     def _publish_command(self, device: str, payload: bytes) -> None:
         topic = str(Topic.device_topic(self.store_id, device, TopicKind.CMD))
-        self._client.publish(topic, payload, qos=1)
+        self._client.publish(topic, payload, qos=1, properties=self.signed(payload))
 
     def resend_pending_commands(self, device: str | None = None, older_than_s: float = 0) -> int:
         """Publish again every unanswered command (of ``device``) sent before now - age."""
@@ -278,9 +283,14 @@ class HubService:
             self._commands_db.executemany(
                 "UPDATE commands SET sent = ? WHERE id = ?", [(time.time(), r[0]) for r in rows]
             )
+        now = time.time()
         for _, dev, body in rows:
-            self._publish_command(dev, body)
+            # Signed afresh, with a new expiry and the same id (decision 0004).
+            sent = Command.from_bytes(body)
+            self._publish_command(dev, Command.issue(sent.id, sent.body, now).to_bytes())
         return len(rows)
 
     def publish_retained(self, topic: Topic, payload: bytes) -> None:
-        self._client.publish(str(topic), payload, qos=1, retain=True)
+        self._client.publish(
+            str(topic), payload, qos=1, retain=True, properties=self.signed(payload)
+        )

@@ -17,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.errors import HubError
 from protocol.enrolment import BrokerAddress
+from protocol.envelope import Signer
 from protocol.sealing import x25519_private_from_text, x25519_private_to_text
+from protocol.signing import (
+    new_signing_key,
+    private_key_from_text,
+    private_key_to_text,
+    public_key_to_text,
+)
 from protocol.topics import DEVICE_ID_PATTERN
 
 
@@ -66,6 +73,7 @@ class HubHome:
         self.root.mkdir(parents=True, exist_ok=True)
         self.settings_path.write_text(yaml.safe_dump(settings.model_dump(mode="json")))
         self.seal_key()  # made now, so enrolment can hand out its public half
+        self.signer()  # likewise the signing key
 
     def settings(self) -> HubSettings:
         try:
@@ -83,12 +91,56 @@ class HubHome:
         path = self.root / "keys" / "seal.key"
         if path.exists():
             return x25519_private_from_text(path.read_text().strip())
-        path.parent.mkdir(parents=True, exist_ok=True)
         key = X25519PrivateKey.generate()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(x25519_private_to_text(key))
+        _write_private(path, x25519_private_to_text(key))
         return key
 
     def seal_public_key(self) -> X25519PublicKey:
         return self.seal_key().public_key()
+
+    # -- the hub's signing keys (everything it tells a device is signed) ---------------
+
+    @property
+    def _signing_path(self) -> Path:
+        return self.root / "keys" / "hub-signing.key"
+
+    @property
+    def _retiring_path(self) -> Path:
+        return self.root / "keys" / "hub-signing-retiring.key"
+
+    def signer(self) -> Signer:
+        """The hub's Ed25519 signing keys: the current one (made on first use) and, while
+        a rotation is under way, the one being retired; messages carry both signatures."""
+        if not self._signing_path.exists():
+            _write_private(self._signing_path, private_key_to_text(new_signing_key()))
+        keys = [private_key_from_text(self._signing_path.read_text().strip())]
+        if self._retiring_path.exists():
+            keys.append(private_key_from_text(self._retiring_path.read_text().strip()))
+        return Signer(tuple(keys))
+
+    def signing_public_keys(self) -> list[str]:
+        """What a device's identity lists as the hub keys it trusts."""
+        return [public_key_to_text(k.public_key()) for k in self.signer().keys]
+
+    def rotate_signing_key(self) -> None:
+        """A new current key; the old one signs too until :meth:`retire_signing_key`."""
+        if self._retiring_path.exists():
+            raise HubError("a rotation is under way: retire the old key first")
+        self.signer()
+        self._signing_path.replace(self._retiring_path)
+        _write_private(self._signing_path, private_key_to_text(new_signing_key()))
+
+    def retire_signing_key(self) -> bool:
+        """Stop signing with the retiring key; False when no rotation was under way."""
+        if not self._retiring_path.exists():
+            return False
+        self._retiring_path.unlink()
+        return True
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A key file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)

@@ -41,6 +41,10 @@ class DeviceIdentity(BaseModel):
     kind: DeviceKind
     signing_key: str  # base64 Ed25519 private key
     hub_seal_key: str  # base64 X25519 public key of the hub
+    # The hub's Ed25519 public keys whose signatures this device takes (protocol/envelope.py).
+    # Empty in a file made before hub messages were signed: the device then refuses every
+    # message from the hub until ``instore-hub device refresh`` adds them.
+    hub_signing_keys: list[str] = Field(default_factory=list)
     broker: BrokerAddress = BrokerAddress()
 
     def write(self, path: Path) -> None:

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
+from protocol.envelope import COMMAND_TTL_S
 from protocol.errors import WireFormatError
 from protocol.purposes import EVENT_KINDS, PURGED, Purpose
 from protocol.timefmt import rfc3339_ms
@@ -312,11 +313,21 @@ class ModelPush(BaseModel):
 
 
 class Command(WireModel):
-    """``{device}/cmd``; answered on ``{device}/cmdack`` with the same id."""
+    """``{device}/cmd``, signed by the hub (protocol/envelope.py); answered on
+    ``{device}/cmdack`` with the same id. Each resend is signed afresh with a new
+    ``issued`` and ``expires`` (unix seconds) and the same id."""
 
     v: int = SCHEMA_VERSION
     id: uuid.UUID
+    issued: float = 0.0
+    expires: float = 0.0  # unset: already expired, so only ``issue`` makes a live one
     body: ConfigPush | PurgeSubjects | ModelPush = Field(discriminator="action")
+
+    @classmethod
+    def issue(
+        cls, command_id: uuid.UUID, body: ConfigPush | PurgeSubjects | ModelPush, now: float
+    ) -> Command:
+        return cls(id=command_id, issued=now, expires=now + COMMAND_TTL_S, body=body)
 
 
 class CommandAck(WireModel):
@@ -345,9 +356,14 @@ class RosterEntry(BaseModel):
 
 
 class Roster(WireModel):
-    """``roster`` (retained): BLE tokens of opted-in shoppers for the windows around now."""
+    """``roster`` (retained, signed by the hub): BLE tokens of opted-in shoppers for the
+    windows around now. ``version`` only goes up: a gateway refuses a roster older than
+    the one it holds, so a replayed roster cannot bring back a withdrawn shopper."""
 
     v: int = SCHEMA_VERSION
+    version: int = Field(default=0, ge=0)
+    issued: float = 0.0
+    expires: float = 0.0  # unset: already expired, so a device refuses it
     windows: list[int]
     tokens: list[Token]
     entries: dict[Token, RosterEntry] = Field(default_factory=dict)

@@ -30,6 +30,22 @@ def signed_publish(sig: str) -> Properties:
     return props
 
 
+def hub_signed(signatures: list[tuple[str, str]]) -> Properties:
+    """PUBLISH properties carrying the hub's signatures (protocol/envelope.py)."""
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    props.UserProperty = signatures
+    return props
+
+
+def signatures_of(props: Properties | None) -> list[str]:
+    """Every ``sig`` user property of a received message."""
+    return [
+        str(value)
+        for name, value in getattr(props, "UserProperty", None) or ()
+        if name == SIG_PROPERTY
+    ]
+
+
 def signature_of(props: Properties | None) -> str | None:
     """The ``sig`` user property of a received message, if any."""
     for name, value in getattr(props, "UserProperty", None) or ():

@@ -17,20 +17,21 @@ from typing import Final
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
 
 from protocol.enrolment import BrokerAddress
 
 log = logging.getLogger(__name__)
 
-Outgoing = tuple[str, bytes, bool]  # topic, payload, retain
+Outgoing = tuple[str, bytes, bool, Properties]  # topic, payload, retain, the hub's signatures
 
 IDLE_S: Final = 0.5  # between bursts: read PUBACKs and keep the session alive
 INFLIGHT: Final = 4096  # never hold a burst back for PUBACKs not yet read
 
 
 class CommandChannel:
-    """Publishes bursts of ``(topic, payload, retain)`` at QoS 1, in order, on a dedicated
-    connection."""
+    """Publishes bursts of ``(topic, payload, retain, properties)`` at QoS 1, in order, on
+    a dedicated connection."""
 
     def __init__(self, broker: BrokerAddress, client_id: str) -> None:
         self._broker = broker
@@ -82,9 +83,9 @@ class CommandChannel:
                 burst = []
             if burst is None:
                 break
-            for topic, payload, retain in burst:
+            for topic, payload, retain, signed in burst:
                 # No loop thread: paho writes the packet right here, in this thread.
-                client.publish(topic, payload, qos=1, retain=retain)
+                client.publish(topic, payload, qos=1, retain=retain, properties=signed)
             if client.loop(timeout=0) != mqtt.MQTT_ERR_SUCCESS:
                 try:
                     client.reconnect()

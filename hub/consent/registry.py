@@ -33,6 +33,7 @@ from hub.migrations import migrate
 from hub.settings import HubHome
 from hub.storage import connect
 from protocol.ble_token import tokens_around
+from protocol.envelope import ROSTER_TTL_S
 from protocol.models import Roster, RosterEntry
 from protocol.purposes import Purpose
 
@@ -273,7 +274,25 @@ class ConsentRegistry:
                 tokens.append(token.hex())
                 # So a gateway can name the shopper in a zone event: pseudonym and receipt.
                 entries[token.hex()] = RosterEntry(subject=subject, consent=record)
-        return Roster(windows=sorted(windows), tokens=sorted(tokens), entries=entries)
+        with self.lock, self.db:
+            # A version that only goes up, across restarts and clock steps back alike.
+            last = self.db.execute(
+                "SELECT value FROM counters WHERE name = 'roster.version'"
+            ).fetchone()
+            version = max(int(now * 1000), (last[0] if last else 0) + 1)
+            self.db.execute(
+                "INSERT INTO counters(name, value) VALUES ('roster.version', ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (version,),
+            )
+        return Roster(
+            version=version,
+            issued=now,
+            expires=now + ROSTER_TTL_S,
+            windows=sorted(windows),
+            tokens=sorted(tokens),
+            entries=entries,
+        )
 
     # -- proof ----------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from paho.mqtt.properties import Properties
+
 from hub.consent.commands import CommandChannel, Outgoing
 from hub.consent.registry import Change, ConsentRegistry
 from hub.consent.settings import ConsentError
@@ -37,6 +39,8 @@ class CommandSender(Protocol):
     def send_command(self, device: str, body: PurgeSubjects) -> uuid.UUID: ...
 
     def publish_retained(self, topic: Topic, payload: bytes) -> None: ...
+
+    def signed(self, payload: bytes) -> Properties: ...
 
 
 @dataclass(slots=True)
@@ -102,7 +106,7 @@ class Propagator:
             topic = Topic(store, TopicKind.ROSTER)
             payload = self.registry.roster(self.clock()).to_bytes()
             if channel is not None:
-                burst.append((str(topic), payload, True))
+                burst.append((str(topic), payload, True, self.service.signed(payload)))
             else:
                 self.service.publish_retained(topic, payload)
         job = None
@@ -113,9 +117,10 @@ class Propagator:
                 self.last[subject] = job
                 for device in self.devices():
                     if channel is not None:
-                        command = Command(id=uuid.uuid4(), body=body)
+                        command = Command.issue(uuid.uuid4(), body, self.clock())
                         topic_text = str(Topic.device_topic(store, device, TopicKind.CMD))
-                        burst.append((topic_text, command.to_bytes(), False))
+                        payload = command.to_bytes()
+                        burst.append((topic_text, payload, False, self.service.signed(payload)))
                         command_id = command.id
                     else:
                         command_id = self.service.send_command(device, body)
