@@ -17,6 +17,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "hub.cli.restore",
     "hub.cli.privacy",
     "hub.cli.fleet",
+    "hub.cli.keys",
     "hub.cli.api_docs",
 )
 

@@ -1,4 +1,4 @@
-"""``instore-hub device add|revoke|rotate-key|list``."""
+"""``instore-hub device add|revoke|rotate-key|refresh|list``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_data(rot)
     rot.add_argument("--identity", type=Path, required=True, help="the device's identity file")
     rot.set_defaults(handler=_rotate)
+    ref = dsub.add_parser(
+        "refresh", help="write the hub keys a device trusts into its identity file"
+    )
+    ref.add_argument("id")
+    add_data(ref)
+    ref.add_argument("--identity", type=Path, required=True, help="the device's identity file")
+    ref.set_defaults(handler=_refresh)
     lst = dsub.add_parser("list", help="list enrolled devices")
     add_data(lst)
     lst.set_defaults(handler=_list)
@@ -100,6 +107,23 @@ def _rotate(args: argparse.Namespace) -> int:
         raise EnrolmentError(f"{args.id} is not enrolled or is revoked")
     identity.model_copy(update={"signing_key": private_key_to_text(key)}).write(args.identity)
     say(f"new signing key for {args.id} in {args.identity}; restart the device with it")
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    """The hub's current signing keys into a device's identity file: for a device enrolled
+    before hub messages were signed, and after a key rotation."""
+    from hub.errors import EnrolmentError  # noqa: PLC0415
+    from hub.settings import HubHome  # noqa: PLC0415
+    from protocol.enrolment import DeviceIdentity  # noqa: PLC0415
+
+    home = HubHome.existing(args.data)
+    identity = DeviceIdentity.read(args.identity)
+    if identity.device != args.id or identity.store != home.settings().store:
+        raise EnrolmentError(f"{args.identity} is not the identity of {args.id} in this store")
+    keys = home.signing_public_keys()
+    identity.model_copy(update={"hub_signing_keys": keys}).write(args.identity)
+    say(f"{args.identity}: {args.id} trusts {len(keys)} hub key(s); restart the device")
     return 0
 
 
