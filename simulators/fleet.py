@@ -26,6 +26,7 @@ from simulators.errors import SimError
 from simulators.net import free_port, wait_for_port
 
 STOP_TIMEOUT_S: Final = 10.0
+OPERATOR: Final = "operator"  # the read-only login the demo prints
 
 
 @dataclass
@@ -46,7 +47,10 @@ class SimStore:
     catalog_path: Path | None = None  # product feed and model for the phone's "For you"
     recs_model: Path | None = None
     https: bool = False  # the hub's pages over HTTPS with a self-signed certificate
-    secure: bool = False  # TLS with client certificates, passwords and ACLs, as in a store
+    # Every user needs its password and keeps to its topics (the ACL) in any case; with
+    # ``tls`` the broker also takes only TLS with a store certificate, as a store does.
+    tls: bool = False
+    operator: BrokerAddress | None = None  # a read-only login made for the run
 
     @property
     def home(self) -> HubHome:
@@ -63,13 +67,9 @@ class SimStore:
         self.root.mkdir(parents=True)
         self.broker_port = self.broker_port or free_port()
         self.http_port = self.http_port or free_port()
-        if self.secure:
-            broker, addresses = self._secure_broker()
-        else:
-            broker = Mosquitto(BrokerSettings(data_dir=self.root / "broker", port=self.broker_port))
-            users = [HUB_ID, *self.device_ids()]
-            addresses = {user: BrokerAddress(port=self.broker_port) for user in users}
+        broker, addresses = self._locked_broker()
         self.broker = broker
+        self.operator = addresses[OPERATOR]
         broker.start()
         self.home.init(HubSettings(store=self.store, broker=addresses[HUB_ID]))
         for device in self.device_ids():
@@ -78,17 +78,22 @@ class SimStore:
                 self.home, device, kind, broker=addresses[device]
             )
 
-    def _secure_broker(self) -> tuple[Mosquitto, dict[str, BrokerAddress]]:
-        """A broker that takes only TLS with store certificates, passwords and the ACL."""
-        security = create_store_security(self.root / "security", self.store, self.device_ids())
+    def _locked_broker(self) -> tuple[Mosquitto, dict[str, BrokerAddress]]:
+        """The store's broker as a store runs it: a password per user and the ACL, and
+        with ``tls`` only TLS with store certificates (the plain listener, on loopback
+        and unused, then also wants passwords)."""
+        security = create_store_security(
+            self.root / "security", self.store, self.device_ids(), readers=[OPERATOR]
+        )
         files = security.files
+        tls = tls_listener_lines(files, tls_port=self.broker_port, host="127.0.0.1")
         broker = Mosquitto(
             BrokerSettings(
                 data_dir=self.root / "broker",
-                port=free_port(),  # the plain listener: loopback only, nobody uses it
+                port=free_port() if self.tls else self.broker_port,
                 password_file=files.password_file,
                 acl_file=files.acl_file,
-                extra_lines=tls_listener_lines(files, tls_port=self.broker_port, host="127.0.0.1"),
+                extra_lines=tls if self.tls else (),
             )
         )
         return broker, {
@@ -97,9 +102,9 @@ class SimStore:
                 port=self.broker_port,
                 username=user,
                 password=password,
-                tls_ca=str(files.ca_cert),
-                tls_cert=str(files.client_cert(user)),
-                tls_key=str(files.client_key(user)),
+                tls_ca=str(files.ca_cert) if self.tls else None,
+                tls_cert=str(files.client_cert(user)) if self.tls else None,
+                tls_key=str(files.client_key(user)) if self.tls else None,
             )
             for user, password in security.passwords.items()
         }
@@ -177,7 +182,9 @@ class SimStore:
 
     @property
     def broker_url(self) -> str:
-        return f"{'mqtts' if self.secure else 'mqtt'}://127.0.0.1:{self.broker_port}"
+        """The broker, with the read-only operator login made for this run."""
+        login = f"{self.operator.username}:{self.operator.password}@" if self.operator else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{login}127.0.0.1:{self.broker_port}"
 
     def stop(self) -> None:
         procs = [*self.devices.values()] + ([self.hub] if self.hub else [])

@@ -29,8 +29,9 @@ Message = tuple[float, float, str, bytes]  # (wall time, monotonic time, topic, 
 READY: Final = "ready"
 
 
-def _capture_main(port: int, out: Any, stop: Any) -> None:
-    """The child process: subscribe to everything, pass every message on, stamped."""
+def _capture_main(port: int, login: tuple[str, str], out: Any, stop: Any) -> None:
+    """The child process: subscribe to everything, pass every message on, stamped. The
+    login is a reader's (the ACL lets it read the whole store and publish nothing)."""
     client = mqtt.Client(
         callback_api_version=CallbackAPIVersion.VERSION2,
         client_id="privacy-audit-capture",
@@ -45,6 +46,7 @@ def _capture_main(port: int, out: Any, stop: Any) -> None:
 
     client.on_message = on_message
     client.on_subscribe = on_subscribe
+    client.username_pw_set(*login)
     client.connect("127.0.0.1", port)
     client.subscribe("#", qos=1)
     client.loop_start()
@@ -106,12 +108,14 @@ class PurgeWatch:
 class Capture:
     """Starts the subscriber process and feeds its messages to ``on_message``."""
 
-    def __init__(self, port: int, on_message: Callable[[Message], None]) -> None:
+    def __init__(
+        self, port: int, login: tuple[str, str], on_message: Callable[[Message], None]
+    ) -> None:
         ctx = mp.get_context("spawn")  # the audit's process has threads: never fork it
         self._queue: Any = ctx.Queue()
         self._stop = ctx.Event()
         self._proc = ctx.Process(
-            target=_capture_main, args=(port, self._queue, self._stop), daemon=True
+            target=_capture_main, args=(port, login, self._queue, self._stop), daemon=True
         )
         self._on_message = on_message
         self._reader = threading.Thread(target=self._read, name="capture", daemon=True)

@@ -38,6 +38,7 @@ from edge.presence.roster import RosterFilter
 from edge.uplink import UplinkSettings
 from hub.consent.pairing import code_on_page
 from hub.fleet.broker_config import BrokerSettings
+from hub.fleet.store_security import create_store_security
 from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import service_uuid, tokens_around
@@ -48,6 +49,7 @@ from protocol.pairing import REDEEM_PATH, signed_redeem
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text
 from protocol.signing import private_key_from_text
+from protocol.topics import HUB_ID
 from simulators.broker import Mosquitto
 from simulators.errors import SimError
 from simulators.net import free_port, wait_for_port
@@ -56,6 +58,7 @@ from simulators.privacy_scan import STRANGER_TAG, Truth
 
 CHAIN_PREFIX: Final = bytes.fromhex("1a2b3c4d5e6f7081")
 STORE: Final = "audit"
+AUDIT: Final = "wiretap"  # the audit's read-only broker login
 PURGE_TIMEOUT_S: Final = 10.0  # a purge not answered by every edge by then fails the run
 HUB_START_S: Final = 30.0
 ZONES: Final = ("entrance", "dairy", "bakery", "produce", "checkout")
@@ -133,17 +136,31 @@ class AuditStore:
         # Mosquitto started as root drops to the "mosquitto" user: let it write its
         # persistence and log here, or there would be no broker files to audit.
         broker_dir.chmod(0o777)
-        self.broker = Mosquitto(BrokerSettings(data_dir=broker_dir, port=port))
-        self.broker.start()
-        self.home.init(HubSettings(store=STORE, broker=BrokerAddress(port=port)))
         kiosks = max(1, self.n_devices * 3 // 10)
         ids = [f"kiosk-{i + 1}" for i in range(kiosks)]
         ids += [f"gateway-{i + 1}" for i in range(self.n_devices - kiosks)]
+        # The store's broker as a store runs it: a password each and the ACL; the audit's
+        # wiretap is a reader, which may read the whole store and publish nothing.
+        security = create_store_security(self.root / "security", STORE, ids, readers=[AUDIT])
+        logins = {
+            u: BrokerAddress(port=port, username=u, password=pw)
+            for u, pw in security.passwords.items()
+        }
+        self.broker = Mosquitto(
+            BrokerSettings(
+                data_dir=broker_dir,
+                port=port,
+                password_file=security.files.password_file,
+                acl_file=security.files.acl_file,
+            )
+        )
+        self.broker.start()
+        self.home.init(HubSettings(store=STORE, broker=logins[HUB_ID]))
         paths = {}
         for device in ids:
             kind = DeviceKind.KIOSK if device.startswith("kiosk") else DeviceKind.GATEWAY
-            paths[device] = enrol_device(self.home, device, kind)
-        self._capture = Capture(port, self._captured)
+            paths[device] = enrol_device(self.home, device, kind, broker=logins[device])
+        self._capture = Capture(port, (AUDIT, security.passwords[AUDIT]), self._captured)
         self._capture.start()
         self._start_hub()
         settings = UplinkSettings(linger_s=0.002, ack_timeout_s=3.0)

@@ -15,12 +15,15 @@ TEMPLATE: Final = Path(__file__).with_name("mosquitto.conf.tmpl")
 
 @dataclass(frozen=True, slots=True)
 class BrokerSettings:
+    """A broker that takes no anonymous client: every user has a password (and, with the
+    ACL, only its own topics; with a TLS listener in ``extra_lines``, a certificate)."""
+
     data_dir: Path
     port: int
+    password_file: Path
     host: str = "127.0.0.1"
     window: int = 32  # the uplink's window of unacknowledged batches per device
     max_devices: int = 250  # a large store's kiosks, gateways and phones' helpers
-    password_file: Path | None = None
     acl_file: Path | None = None
     extra_lines: tuple[str, ...] = ()
 
@@ -29,9 +32,7 @@ class BrokerSettings:
         return self.window * self.max_devices * 2
 
     def render(self) -> str:
-        auth: list[str] = []
-        if self.password_file is not None:
-            auth.append(f"password_file {self.password_file}")
+        auth = [f"password_file {self.password_file}"]
         if self.acl_file is not None:
             auth.append(f"acl_file {self.acl_file}")
         auth.extend(self.extra_lines)
@@ -42,7 +43,6 @@ class BrokerSettings:
             user_line=user,
             port=self.port,
             host=self.host,
-            allow_anonymous="false" if self.password_file else "true",
             auth_lines="\n".join(auth),
             data_dir=self.data_dir,
             window=self.window,

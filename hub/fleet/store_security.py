@@ -116,8 +116,10 @@ def create_store_security(
     broker_ips: Sequence[str] = ("127.0.0.1",),
     now: dt.datetime | None = None,
     key_mode: int = 0o600,
+    readers: Sequence[str] = (),
 ) -> StoreSecurity:
-    """Make the security files of ``store`` for the hub and ``devices`` under ``root``.
+    """Make the security files of ``store`` for the hub and ``devices`` under ``root``;
+    ``readers`` (an operator, monitoring) may read every topic of the store, publish none.
 
     An existing CA in ``root`` is reused, so certificates already on devices stay valid;
     everything else is issued anew (a fresh password for every user: re-run to rotate).
@@ -142,7 +144,7 @@ def create_store_security(
         now=moment,
     )
     write_pair(broker.cert, broker.key, files.broker_cert, files.broker_key, key_mode=key_mode)
-    users = [HUB_ID, *sorted(set(devices))]
+    users = [HUB_ID, *sorted(set(devices)), *sorted(set(readers))]
     certificates: dict[str, IssuedCertificate] = {}
     for user in users:
         issued = issue_certificate(ca, user, role="hub" if user == HUB_ID else "device", now=moment)
@@ -150,7 +152,7 @@ def create_store_security(
         certificates[user] = issued
     passwords = {user: new_password() for user in users}
     write_password_file(files.password_file, passwords, mode=key_mode)
-    write_acl_file(files.acl_file, store, users[1:], mode=key_mode)
+    write_acl_file(files.acl_file, store, sorted(set(devices)), readers=readers, mode=key_mode)
     refresh_crl(ca, files.registry, files.crl, now=moment)
     return StoreSecurity(files=files, ca=ca, passwords=passwords, certificates=certificates)
 

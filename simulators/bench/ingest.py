@@ -21,6 +21,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from tqdm import tqdm
 
+from protocol.enrolment import BrokerAddress, DeviceIdentity
+from protocol.topics import Topic, TopicKind, subscription
 from simulators.bench.delivery import count_delivery
 from simulators.device import acks_path
 from simulators.errors import SimError
@@ -169,8 +171,19 @@ def _latency(store: SimStore) -> float:
     return lat[min(len(lat) - 1, int(len(lat) * 0.99))]
 
 
-def _baseline(port: int, n: int) -> float:
-    """Plain per-message QoS 1 through the same broker, nothing stored."""
+def _plain_client(client_id: str, broker: BrokerAddress) -> mqtt.Client:
+    """A stock paho client with a device's login: what the baseline measures with."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    client.username_pw_set(broker.username, broker.password)
+    if broker.tls_ca:
+        client.tls_set(ca_certs=broker.tls_ca, certfile=broker.tls_cert, keyfile=broker.tls_key)
+    return client
+
+
+def _baseline(store: SimStore, n: int) -> float:
+    """Plain per-message QoS 1 through the same broker, nothing stored: one kiosk's login
+    publishes on its own ``seen`` topic, another's reads it (the ACL lets every device
+    read ``seen``; no process of this store subscribes to it)."""
     got = threading.Event()
     received = 0
     first = [0.0]
@@ -183,19 +196,21 @@ def _baseline(port: int, n: int) -> float:
         if received >= n:
             got.set()
 
-    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-sub", protocol=mqtt.MQTTv5)
+    publisher, reader = (DeviceIdentity.read(store.identities[d]) for d in store.device_ids()[:2])
+    topic = str(Topic.device_topic(store.store, publisher.device, TopicKind.SEEN))
+    sub = _plain_client("bench-sub", reader.broker)
     sub.on_message = on_message
-    sub.connect("127.0.0.1", port)
-    sub.subscribe("bench/baseline", qos=1)
+    sub.connect(reader.broker.host, reader.broker.port)
+    sub.subscribe(subscription(store.store, TopicKind.SEEN), qos=1)
     sub.loop_start()
-    pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pub", protocol=mqtt.MQTTv5)
-    pub.connect("127.0.0.1", port)
+    pub = _plain_client("bench-pub", publisher.broker)
+    pub.connect(publisher.broker.host, publisher.broker.port)
     pub.loop_start()
     time.sleep(0.5)
     body = orjson.dumps({"id": "0" * 36, "seq": 1, "type": "bench", "data": {"body": "x" * 120}})
     first[0] = time.monotonic()
     for _ in range(n):
-        pub.publish("bench/baseline", body, qos=1)
+        pub.publish(topic, body, qos=1)
     if not got.wait(300):
         raise SimError(f"baseline: only {received} of {n} messages arrived")
     for client in (pub, sub):
@@ -216,7 +231,7 @@ def run_ingest_bench(
         try:
             store.setup()
             store.start_hub()
-            baseline = _baseline(store.broker_port, baseline_events)
+            baseline = _baseline(store, baseline_events)
             rate, lost, duplicated = _throughput(store, events)
             p99 = _latency(store)
         finally:
@@ -224,7 +239,7 @@ def run_ingest_bench(
     extra: dict[str, object] = {}
     if tls:
         with tempfile.TemporaryDirectory(prefix="instore-bench-tls-") as tmp:
-            secure = SimStore(Path(tmp) / "store", kiosks=DEVICES, gateways=0, secure=True)
+            secure = SimStore(Path(tmp) / "store", kiosks=DEVICES, gateways=0, tls=True)
             try:
                 secure.setup()
                 secure.start_hub()

@@ -44,6 +44,7 @@ def _demo(args: argparse.Namespace) -> int:
         gateways=args.gateways,
         http_port=args.http_port,
         https=True,  # the consent center takes shoppers' choices: never over plain HTTP
+        tls=True,  # the broker as a store runs it: TLS, a login each, the ACL
     )
     try:
         store.setup()
@@ -66,7 +67,11 @@ def _demo(args: argparse.Namespace) -> int:
         say(f"kiosk:     http://127.0.0.1:{screen}/   (kiosk-1's screen, a simulated camera;")
         say("           every other shopper pairs a phone and sees suggestions from earlier scans)")
         say(f"phone:     {store.dashboard_url}s/   (consent center, For you) and /map (store map)")
-        say(f"broker:    {store.broker_url}")
+        say(f"broker:    {store.broker_url}   (read-only, made for this run)")
+        operator = store.operator
+        if operator is not None and operator.tls_ca:
+            say(f"CA: {operator.tls_ca}")
+            say(f"           client certificate {operator.tls_cert}, key {operator.tls_key}")
         for name, password in logins.items():
             say(f"login:     {name} / {password}   (made for this run, shown once)")
         say(f"devices:   {', '.join(store.device_ids())} (logs in {args.root / 'logs'})")

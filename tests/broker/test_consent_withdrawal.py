@@ -26,7 +26,7 @@ from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome, HubSettings
 from protocol.ble_token import tokens_around
-from protocol.enrolment import BrokerAddress, DeviceIdentity
+from protocol.enrolment import DeviceIdentity
 from protocol.kinds import DeviceKind
 from protocol.models import Roster
 from protocol.purposes import Purpose
@@ -35,6 +35,7 @@ from protocol.topics import Topic, TopicKind
 from simulators.broker import Mosquitto, find_mosquitto
 from simulators.net import free_port
 from simulators.privacy_audit import run_audit
+from tests.broker.conftest import LOGIN, login, password_file
 
 SUBJECT = "ps_" + "w" * 22
 WAIT = 10.0
@@ -64,6 +65,7 @@ class Store:
         got: list[bytes] = []
         client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
         client.on_message = lambda c, u, msg: got.append(bytes(msg.payload))
+        client.username_pw_set(*LOGIN)
         client.connect("127.0.0.1", self.port)
         client.subscribe(str(Topic("demo", TopicKind.ROSTER)), qos=1)
         client.loop_start()
@@ -101,13 +103,17 @@ class Store:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     port = free_port()
-    broker = Mosquitto(BrokerSettings(data_dir=tmp_path / "broker", port=port))
+    broker = Mosquitto(
+        BrokerSettings(
+            data_dir=tmp_path / "broker", port=port, password_file=password_file(tmp_path)
+        )
+    )
     broker.start()
     home = HubHome(tmp_path / "hub")
-    home.init(HubSettings(store="demo", broker=BrokerAddress(port=port)))
+    home.init(HubSettings(store="demo", broker=login(port)))
     paths = {
-        "kiosk-1": enrol_device(home, "kiosk-1", DeviceKind.KIOSK),
-        "gateway-1": enrol_device(home, "gateway-1", DeviceKind.GATEWAY),
+        "kiosk-1": enrol_device(home, "kiosk-1", DeviceKind.KIOSK, broker=login(port)),
+        "gateway-1": enrol_device(home, "gateway-1", DeviceKind.GATEWAY, broker=login(port)),
     }
     consent = ConsentSystem(home)
     service = HubService(home, consent=consent.check_collected, protect=consent.protector)

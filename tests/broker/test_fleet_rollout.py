@@ -12,13 +12,11 @@ from firmware_configs.config_apply import DeviceConfig, build_push, config_diges
 from firmware_configs.schemas import KioskConfig
 from hub import registry
 from hub.dashboard.fleet_view import config_pushes
-from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome
-from protocol.enrolment import DeviceIdentity
 from protocol.kinds import DeviceKind
 from protocol.models import ConfigPush
-from tests.broker.conftest import eventually
+from tests.broker.conftest import enrol, eventually
 
 KIOSK = KioskConfig.model_validate({"kind": "kiosk", "id": "k1", "store": "s1", "zone": "entrance"})
 
@@ -52,7 +50,7 @@ def answer(hub: HubService, command_id: object) -> tuple[str, str] | None:
 def test_a_bad_config_push_rolls_back_and_the_device_keeps_the_old(
     home: HubHome, tmp_path: Path
 ) -> None:
-    identity = DeviceIdentity.read(enrol_device(home, "k1", DeviceKind.KIOSK))
+    identity = enrol(home, "k1", DeviceKind.KIOSK)
     camera = Camera()
     agent = EdgeAgent(
         identity, tmp_path / "outbox.db", config_dir=tmp_path / "cfg", activate=camera.activate
@@ -88,7 +86,7 @@ def test_a_bad_config_push_rolls_back_and_the_device_keeps_the_old(
 
 
 def test_a_revoked_device_is_refused_within_the_key_cache(home: HubHome, tmp_path: Path) -> None:
-    identity = DeviceIdentity.read(enrol_device(home, "k1", DeviceKind.KIOSK))
+    identity = enrol(home, "k1", DeviceKind.KIOSK)
     agent = EdgeAgent(identity, tmp_path / "outbox.db", settings=UplinkSettings(ack_timeout_s=1))
     hub = HubService(home)
     hub.store.key_ttl_s = 0.5

@@ -1,6 +1,6 @@
-"""Everything the hub tells a device is signed, and the device checks it itself: on an
-open broker (no ACL, anonymous clients), a stranger's forged, unsigned, expired or
-replayed messages are refused and counted, and the hub's own are taken once."""
+"""Everything the hub tells a device is signed, and the device checks it itself: on a
+broker without an ACL, a stranger's forged, unsigned, expired or replayed messages are
+refused and counted, and the hub's own are taken once."""
 
 from __future__ import annotations
 
@@ -14,24 +14,24 @@ from paho.mqtt.enums import CallbackAPIVersion
 from edge.agent import EdgeAgent
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
-from hub.registry import enrol_device
 from hub.settings import HubHome
-from protocol.enrolment import DeviceIdentity
 from protocol.envelope import Signer
 from protocol.kinds import DeviceKind
 from protocol.models import Ack, Command, PurgeSubjects, Roster
 from protocol.mqtt_properties import hub_signed
 from protocol.signing import new_signing_key
 from protocol.topics import Topic, TopicKind
-from tests.broker.conftest import eventually
+from tests.broker.conftest import LOGIN, enrol, eventually
 
 SUBJECT = "ps_" + "s" * 20
 
 
 def stranger(port: int) -> mqtt.Client:
+    """Someone with a valid login on a broker whose ACL lets it write anywhere."""
     client = mqtt.Client(
         callback_api_version=CallbackAPIVersion.VERSION2, client_id="stranger", protocol=mqtt.MQTTv5
     )
+    client.username_pw_set(*LOGIN)
     client.connect("127.0.0.1", port)
     client.loop_start()
     return client
@@ -45,7 +45,7 @@ def personal_events(agent: EdgeAgent, n: int) -> None:
 def test_forged_and_stale_hub_messages_are_refused_and_counted(
     home: HubHome, tmp_path: Path
 ) -> None:
-    identity = DeviceIdentity.read(enrol_device(home, "gw-1", DeviceKind.GATEWAY))
+    identity = enrol(home, "gw-1", DeviceKind.GATEWAY)
     rosters: list[Roster] = []
     purged: list[str] = []
     agent = EdgeAgent(

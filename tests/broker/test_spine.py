@@ -11,22 +11,20 @@ from edge.agent import EdgeAgent
 from edge.outbox import Draft
 from edge.uplink import UplinkSettings
 from hub import registry
-from hub.registry import enrol_device
 from hub.service import HubService
 from hub.settings import HubHome
-from protocol.enrolment import DeviceIdentity
 from protocol.kinds import DeviceKind
 from protocol.models import PurgeSubjects
 from simulators.bench.delivery import count_delivery
 from simulators.chaos import Chaos
 from simulators.fleet import SimStore
-from tests.broker.conftest import eventually
+from tests.broker.conftest import enrol, eventually
 
 SUBJECT = "ps_" + "q" * 20
 
 
 def agent_for(home: HubHome, tmp_path: Path, device: str) -> EdgeAgent:
-    identity = DeviceIdentity.read(enrol_device(home, device, DeviceKind.KIOSK))
+    identity = enrol(home, device, DeviceKind.KIOSK)
     return EdgeAgent(
         identity, tmp_path / device / "outbox.db", settings=UplinkSettings(ack_timeout_s=2.0)
     )
@@ -134,7 +132,7 @@ def test_a_backlog_goes_out_in_full_batches_without_lingering(
     home: HubHome, tmp_path: Path
 ) -> None:
     # The linger is for light traffic only: a batch cut at max_events goes at once.
-    identity = DeviceIdentity.read(enrol_device(home, "k1", DeviceKind.KIOSK))
+    identity = enrol(home, "k1", DeviceKind.KIOSK)
     settings = UplinkSettings(max_events=100, linger_s=20.0)
     agent = EdgeAgent(identity, tmp_path / "k1" / "outbox.db", settings=settings)
     hub = HubService(home)
