@@ -10,11 +10,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import sqlite3
-import threading
-from collections import deque
 from dataclasses import dataclass
 from typing import Final
 
@@ -55,6 +54,7 @@ class Session:
     user: User
     csrf: str
     expires: float
+    last_used: float
 
 
 def check_password_strength(password: str, name: str) -> None:
@@ -148,15 +148,44 @@ def open_session(db: sqlite3.Connection, user: User, now: float, ttl_s: float) -
     return token
 
 
-def find_session(db: sqlite3.Connection, token: str, now: float) -> Session | None:
+def find_session(
+    db: sqlite3.Connection, token: str, now: float, idle_s: float = math.inf
+) -> Session | None:
+    """The session of ``token``, unless it expired or was not used for ``idle_s``."""
     row = db.execute(
-        "SELECT u.name, u.role, s.csrf, s.expires FROM dash_sessions s "
-        "JOIN dash_users u ON u.name = s.user WHERE s.token_hash = ? AND u.disabled = 0",
+        "SELECT u.name, u.role, s.csrf, s.expires, COALESCE(s.last_used, s.created) "
+        "FROM dash_sessions s JOIN dash_users u ON u.name = s.user "
+        "WHERE s.token_hash = ? AND u.disabled = 0",
         (_digest(token),),
     ).fetchone()
-    if row is None or row[3] < now:
+    if row is None or row[3] < now or now - row[4] > idle_s:
         return None
-    return Session(User(row[0], Role(row[1])), row[2], row[3])
+    return Session(User(row[0], Role(row[1])), row[2], row[3], row[4])
+
+
+def touch_session(db: sqlite3.Connection, token: str, now: float) -> None:
+    db.execute("UPDATE dash_sessions SET last_used = ? WHERE token_hash = ?", (now, _digest(token)))
+
+
+def issue_device(db: sqlite3.Connection, user: str, now: float) -> str:
+    """A device cookie for a browser that just logged in as ``user`` (kept only hashed)."""
+    token = secrets.token_urlsafe(32)
+    db.execute(
+        "INSERT INTO dash_devices(token_hash, user, created) VALUES (?, ?, ?)",
+        (_digest(token), user, now),
+    )
+    return token
+
+
+def device_of(db: sqlite3.Connection, token: str | None, user: str) -> str | None:
+    """A stable id of the browser, if ``token`` is a device cookie issued to ``user``."""
+    if not token:
+        return None
+    digest = _digest(token)
+    row = db.execute(
+        "SELECT 1 FROM dash_devices WHERE token_hash = ? AND user = ?", (digest, user)
+    ).fetchone()
+    return digest.hex()[:16] if row else None
 
 
 def close_session(db: sqlite3.Connection, token: str) -> None:
@@ -165,44 +194,3 @@ def close_session(db: sqlite3.Connection, token: str) -> None:
 
 def csrf_ok(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
-
-
-class LoginLimiter:
-    """At most ``failures`` failed logins per key (user name, client address) per window.
-
-    A pure core but for its lock: the caller passes ``now``.
-    """
-
-    def __init__(self, failures: int, window_s: float) -> None:
-        self.failures = failures
-        self.window_s = window_s
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._seen.setdefault(key, deque())
-        while times and now - times[0] > self.window_s:
-            times.popleft()
-        return times
-
-    def blocked(self, keys: tuple[str, ...], now: float) -> float:
-        """Seconds until a login for these keys may be tried again (0: now)."""
-        with self._lock:
-            wait = 0.0
-            for key in keys:
-                times = self._recent(key, now)
-                if len(times) >= self.failures:
-                    wait = max(wait, times[0] + self.window_s - now)
-            return wait
-
-    def failed(self, keys: tuple[str, ...], now: float) -> None:
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-            if len(self._seen) > 10_000:  # bound memory under a spray of names
-                self._seen = {k: v for k, v in self._seen.items() if v}
-
-    def succeeded(self, keys: tuple[str, ...]) -> None:
-        with self._lock:
-            for key in keys:
-                self._seen.pop(key, None)

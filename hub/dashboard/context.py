@@ -3,6 +3,7 @@ in, what their role may see, CSRF on every form, and the audit of personal-data 
 
 from __future__ import annotations
 
+import ipaddress
 import sqlite3
 import threading
 import time
@@ -17,13 +18,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hub.dashboard import audit, auth
-from hub.dashboard.auth import LoginLimiter, Session
+from hub.dashboard.auth import Session
 from hub.dashboard.roles import Area
 from hub.dashboard.schema import open_writer
 from hub.dashboard.settings import DashboardSettings
+from hub.dashboard.throttle import LoginThrottle
 from hub.storage import connect
 
 SESSION_COOKIE: Final = "instore_session"
+DEVICE_COOKIE: Final = "instore_device"  # this browser logged in before (throttle.py)
+TOUCH_EVERY_S: Final = 60.0  # a session's last use is written at most this often
 LOGIN_COOKIE: Final = "instore_login"  # double-submit CSRF token for the login form
 
 
@@ -73,15 +77,19 @@ class Dashboard:
     requests: RequestsPort | None = None
     ingest_stats: Callable[[], tuple[int, int, float] | None] = lambda: None
     readers: Readers = field(init=False)
-    limiter: LoginLimiter = field(init=False)
+    throttle: LoginThrottle = field(init=False)
     templates: Environment = field(init=False)
     _writer: sqlite3.Connection = field(init=False)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(init=False)
 
     def __post_init__(self) -> None:
         self._writer = open_writer(self.db_path)
         self.readers = Readers(self.db_path)
-        self.limiter = LoginLimiter(self.settings.login_failures, self.settings.login_window_s)
+        self.throttle = LoginThrottle()
+        self._proxies = [
+            ipaddress.ip_network(p, strict=False) for p in self.settings.trusted_proxies
+        ]
         self.templates = Environment(
             loader=PackageLoader("hub", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -102,10 +110,35 @@ class Dashboard:
     # -- sessions ----------------------------------------------------------------------
 
     def session(self, request: Request) -> Session | None:
+        """The logged-in session, if it has not expired or been idle too long."""
         token = request.cookies.get(SESSION_COOKIE)
         if not token:
             return None
-        return auth.find_session(self.readers.get(), token, time.time())
+        now = time.time()
+        found = auth.find_session(self.readers.get(), token, now, self.settings.session_idle_s)
+        every = min(TOUCH_EVERY_S, self.settings.session_idle_s / 4)
+        if found is not None and now - found.last_used > every:
+            with self.writer() as db:
+                auth.touch_session(db, token, now)
+        return found
+
+    def client_address(self, request: Request) -> str:
+        """Who is asking: the peer, or what a trusted proxy says the client was."""
+        peer = request.client.host if request.client else "unknown"
+        forwarded = request.headers.get("x-forwarded-for")
+        if not forwarded or not self._trusted(peer):
+            return peer
+        for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+            if not self._trusted(hop):
+                return hop
+        return peer
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self._proxies)
 
     def require(self, request: Request, area: Area) -> Session:
         """The logged-in session allowed into ``area``; redirect or 403 otherwise."""

@@ -69,6 +69,15 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ) WITHOUT ROWID;
     CREATE TABLE roll_closed (bucket INTEGER PRIMARY KEY);
     """,
+    # 2: sessions end when idle; browsers that logged in before are known by a cookie
+    """
+    ALTER TABLE dash_sessions ADD COLUMN last_used REAL;
+    CREATE TABLE dash_devices (
+        token_hash BLOB PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES dash_users(name) ON DELETE CASCADE,
+        created REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 

@@ -37,9 +37,11 @@ class DashboardSettings(BaseModel):
     job_interval_s: float = Field(default=1.0, gt=0)  # alarms and rollups run this often
     live_interval_s: float = Field(default=2.0, gt=0)  # server-sent events period
     session_ttl_s: float = Field(default=8 * 3600, gt=0)  # one shift
+    session_idle_s: float = Field(default=30 * 60, gt=0)  # a session not used this long ends
     secure_cookies: Literal["auto", "always", "never"] = "auto"
-    login_failures: int = Field(default=5, ge=1)  # per user and per client, per window
-    login_window_s: float = Field(default=300.0, gt=0)
+    # Proxies in front of the hub (IP addresses or networks): only their X-Forwarded-For is
+    # believed, so a client cannot pick the address its login failures count against.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def offline_after_s(self) -> float:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from hub.dashboard import auth
-from hub.dashboard.auth import LoginLimiter, UserError
+from hub.dashboard.auth import UserError
 from hub.dashboard.roles import Area, Role
 from hub.dashboard.schema import open_writer
+from hub.dashboard.throttle import Attempt, LoginThrottle, in_words
 
 PASSWORD = "correct horse battery"
 
@@ -92,16 +93,46 @@ def test_roles_separate_duties() -> None:
     assert not admin.may(Area.PRIVACY)
 
 
-def test_limiter_blocks_after_failures_and_forgets_after_the_window() -> None:
-    limiter = LoginLimiter(failures=3, window_s=60.0)
-    keys = ("user:alice", "client:10.0.0.1")
-    for t in (0.0, 1.0, 2.0):
-        assert limiter.blocked(keys, t) == 0
-        limiter.failed(keys, t)
-    assert limiter.blocked(keys, 3.0) == pytest.approx(57.0)
-    assert limiter.blocked(("user:bob", "client:10.0.0.1"), 3.0) > 0  # same client
-    assert limiter.blocked(("user:bob", "client:10.0.0.2"), 3.0) == 0
-    assert limiter.blocked(keys, 61.0) == 0
+def test_failures_grow_the_wait_and_are_forgotten() -> None:
+    throttle = LoginThrottle()
+    mallory = Attempt("officer", "10.0.0.9")
+    waits = []
+    for n in range(6):
+        waits.append(throttle.wait(mallory, 100.0 * n))
+        throttle.failed(mallory, 100.0 * n)
+    assert waits[:4] == [0.0, 0.0, 0.0, 0.0]  # three typos are free
+    assert throttle.wait(mallory, 500.0) == pytest.approx(16.0)  # 2 s, doubled per failure
+    assert throttle.wait(mallory, 500.0 + 3601) == 0.0  # an hour later, forgotten
+
+
+def test_someone_elses_failures_never_refuse_a_known_browser() -> None:
+    throttle = LoginThrottle()
+    for n in range(40):  # a guesser behind the store's NAT, at the officer's account
+        throttle.failed(Attempt("officer", "192.0.2.1"), float(n))
+    assert throttle.wait(Attempt("officer", "192.0.2.1"), 40.0) > 0
+    assert throttle.wait(Attempt("officer", "198.51.100.7"), 40.0) > 0  # account-wide
+    assert throttle.wait(Attempt("staff", "192.0.2.1"), 40.0) > 0  # the address, too
+    # The officer's own browser, known from an earlier login: only its own failures count.
+    assert throttle.wait(Attempt("officer", "192.0.2.1", device="a1b2"), 40.0) == 0.0
+
+
+def test_a_good_password_clears_only_the_clients_own_record() -> None:
+    throttle = LoginThrottle()
+    mine = Attempt("sam", "192.0.2.1")
+    for n in range(3):
+        throttle.failed(mine, float(n))
+    throttle.failed(mine, 3.0)
+    assert throttle.wait(mine, 3.0) > 0
+    throttle.succeeded(mine)
+    assert throttle.wait(mine, 3.0) == 0.0
+
+
+def test_waits_are_said_in_words() -> None:
+    assert in_words(0.2) == "1 second"
+    assert in_words(40.0) == "40 seconds"
+    assert in_words(61.0) == "2 minutes"
+    assert in_words(60.0) == "60 seconds"
+    assert in_words(900.0) == "15 minutes"
 
 
 def test_csrf_comparison() -> None:

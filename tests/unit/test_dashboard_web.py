@@ -34,9 +34,7 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
         "VALUES ('ps_aaaaaaaaaaaaaaaaaaaa', 'analytics', 'cr-1', 1, 1)"
     )
     db.close()
-    built = dashboard_app(
-        tmp_path / "hub.db", settings=DashboardSettings(login_failures=3), run_jobs=False
-    )
+    built = dashboard_app(tmp_path / "hub.db", settings=DashboardSettings(), run_jobs=False)
     yield built
     built.state.dashboard.close()
 
@@ -108,13 +106,22 @@ def test_login_without_the_forms_token_is_refused(app: FastAPI) -> None:
     run(app, scenario)
 
 
-def test_repeated_failures_are_rate_limited(app: FastAPI) -> None:
+def test_repeated_failures_slow_the_guesser_and_not_the_staff(app: FastAPI) -> None:
     async def scenario(c: httpx.AsyncClient) -> None:
-        for _ in range(3):
-            assert (await login(c, "sam", "wrong password!!")).status_code == 401
-        r = await login(c, "sam")  # even the right password waits now
+        assert (await login(c, "pia")).status_code == 303  # the officer's browser is known
+        known = {"instore_device": c.cookies["instore_device"]}
+        c.cookies.clear()
+        for _ in range(3):  # typos are free
+            assert (await login(c, "pia", "wrong password!!")).status_code == 401
+        r = await login(c, "pia")  # even the right password waits now, from this client
         assert r.status_code == 429
         assert int(r.headers["retry-after"]) > 0
+        assert "Try again in 2 seconds" in r.text
+        c.cookies.clear()
+        c.cookies.update(known)  # the officer, on her own browser, behind the same address
+        assert (await login(c, "pia")).status_code == 303
+        c.cookies.clear()
+        assert (await login(c, "sam")).status_code == 303  # a colleague who did not fail
 
     run(app, scenario)
 
@@ -250,3 +257,58 @@ def test_the_live_summary_changes_when_an_alarm_is_raised(app: FastAPI) -> None:
     assert (before["alarms"], after["alarms"]) == (0, 1)
     assert after["alarms_unacked"] == 1
     assert after["alarms_fingerprint"] != before["alarms_fingerprint"]
+
+
+def test_an_idle_session_ends_and_a_used_one_lives_on(tmp_path: Path) -> None:
+    db = open_writer(tmp_path / "hub.db")
+    auth.add_user(db, "sam", Role.STAFF, PASSWORD, time.time())
+    db.close()
+    built = dashboard_app(
+        tmp_path / "hub.db", settings=DashboardSettings(session_idle_s=1.0), run_jobs=False
+    )
+
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "sam")
+        for _ in range(6):  # used every 0.4 s for 2.4 s: it lives
+            await asyncio.sleep(0.4)
+            assert (await c.get("/")).status_code == 200
+        await asyncio.sleep(1.3)  # then left alone
+        r = await c.get("/")
+        assert r.status_code == 303
+        assert r.headers["location"].startswith("/login")
+
+    try:
+        run(built, scenario)
+    finally:
+        built.state.dashboard.close()
+
+
+def test_a_forwarded_address_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
+    db = open_writer(tmp_path / "hub.db")
+    auth.add_user(db, "sam", Role.STAFF, PASSWORD, time.time())
+    db.close()
+
+    async def guess(c: httpx.AsyncClient, forwarded: list[str]) -> list[int]:
+        page = await c.get("/login")
+        codes = []
+        for address in forwarded:
+            form = {"username": "sam", "password": "wrong password!!", "csrf": csrf_of(page.text)}
+            page = await c.post("/login", data=form, headers={"x-forwarded-for": address})
+            codes.append(page.status_code)
+        return codes
+
+    spoofs = [f"203.0.113.{i}" for i in range(5)]
+    for proxies, expected in (((), [401, 401, 401, 429, 429]), (("127.0.0.0/8",), [401] * 5)):
+        built = dashboard_app(
+            tmp_path / "hub.db",
+            settings=DashboardSettings(trusted_proxies=proxies),
+            run_jobs=False,
+        )
+
+        async def scenario(c: httpx.AsyncClient, expected: list[int] = expected) -> None:
+            assert await guess(c, spoofs) == expected
+
+        try:
+            run(built, scenario)
+        finally:
+            built.state.dashboard.close()
