@@ -97,6 +97,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX commands_pending ON commands(device) WHERE answered IS NULL;
     """,
+    # 3: a device's clock from its last few heartbeats; dead letters of the last minutes
+    """
+    ALTER TABLE devices ADD COLUMN clock_samples TEXT;
+    CREATE INDEX dead_letters_by_time ON dead_letters(received);
+    """,
 )
 
 

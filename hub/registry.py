@@ -27,6 +27,7 @@ from protocol.topics import check_device_id
 
 HEARTBEAT_S: Final = 15.0
 OFFLINE_AFTER_S: Final = 2.5 * HEARTBEAT_S  # 2.5 missed beats
+CLOCK_SAMPLES: Final = 4  # a minute of heartbeats: a stall shorter than that blames nobody
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,19 +109,24 @@ def rotate_key(db: sqlite3.Connection, device: str, public_key: str) -> bool:
 
 
 def record_heartbeat(db: sqlite3.Connection, device: str, hb: Heartbeat, now: float) -> None:
-    # Offset as the hub sees it: its receive time minus the device's send time.
-    offset_ms = (now - hb.ts.timestamp()) * 1000 + hb.clock_offset_ms
+    """A heartbeat that arrived at ``now``. The device's clock offset is the smallest of its
+    last few (arrival minus send time): a delay on the way (a busy broker, a stalled hub)
+    only ever adds to a sample, so the smallest is the least delayed."""
+    sample = (now - hb.ts.timestamp()) * 1000 + hb.clock_offset_ms
+    row = db.execute("SELECT clock_samples FROM devices WHERE device = ?", (device,)).fetchone()
+    samples = [*orjson.loads(row[0] if row and row[0] else "[]"), sample][-CLOCK_SAMPLES:]
     db.execute(
         "UPDATE devices SET last_seen = ?, state_online = 1, version = ?, config_version = ?, "
-        "uptime_s = ?, outbox_depth = ?, clock_offset_ms = ?, last_error = ?, counters = ? "
-        "WHERE device = ?",
+        "uptime_s = ?, outbox_depth = ?, clock_offset_ms = ?, clock_samples = ?, "
+        "last_error = ?, counters = ? WHERE device = ?",
         (
             now,
             hb.version,
             hb.config_version,
             hb.uptime_s,
             hb.outbox_depth,
-            offset_ms,
+            min(samples),
+            orjson.dumps(samples).decode(),
             hb.last_error,
             orjson.dumps(hb.counters).decode(),
             device,

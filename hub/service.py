@@ -43,6 +43,8 @@ from protocol.topics import Topic, TopicKind, subscription
 
 log = logging.getLogger(__name__)
 
+Received = tuple[str, bytes, str | None, float]  # topic, payload, signature, arrival time
+
 COMMAND_RETRY_S: Final = 30.0  # unanswered commands go again this often
 GROUP_MAX: Final = 64  # batches per commit: ~32k events, one fsync
 SESSION_EXPIRY_S: Final = 7 * 24 * 3600  # batches wait at the broker while the hub restarts
@@ -102,7 +104,7 @@ class HubService:
         self.stats = IngestStats()
         self.command_acks: dict[uuid.UUID, CommandAck] = {}
         self.on_command_ack: list[Callable[[str, CommandAck], None]] = []
-        self._queue: queue.SimpleQueue[tuple[str, bytes, str | None]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Received] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._connected = threading.Event()
         self._hub_state = str(Topic(self.store_id, TopicKind.HUB_STATE))
@@ -146,7 +148,7 @@ class HubService:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         sig = signature_of(getattr(msg, "properties", None))
-        self._queue.put((msg.topic, bytes(msg.payload), sig))
+        self._queue.put((msg.topic, bytes(msg.payload), sig, time.time()))
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -204,15 +206,16 @@ class HubService:
             except HubError:
                 log.exception("ingest group failed; the edges will resend")
 
-    def _process(self, group: list[tuple[str, bytes, str | None]]) -> None:
+    def _process(self, group: list[Received]) -> None:
         checked: list[CheckedBatch] = []
-        now = time.time()
-        for topic, payload, sig in group:
+        for topic, payload, sig, received in group:
             kind = topic.rsplit("/", 1)[-1]
             if kind == TopicKind.EVT:
                 checked.append(self.checker.check(topic, payload, sig))
             else:
-                self._device_message(topic, kind, payload, now)
+                # A heartbeat's clock offset is taken at its arrival, not when a busy
+                # ingest thread gets to it (a stalled hub must not blame the devices).
+                self._device_message(topic, kind, payload, received)
         if not checked:
             return
         result = self.store.commit_group(checked)

@@ -8,6 +8,7 @@ enrolment, to be copied to the device and then deleted here).
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +34,10 @@ class HubSettings(BaseModel):
 
     store: str = Field(pattern=f"^{DEVICE_ID_PATTERN}$")
     broker: BrokerAddress = BrokerAddress()
+    # Where the store's broker security lives (``instore-hub fleet init``) and the broker's
+    # pid file: with both, revoking a device also shuts it out of the broker at once.
+    fleet_dir: Path | None = None
+    broker_pid_file: Path | None = None
 
 
 def parse_broker_url(url: str) -> BrokerAddress:
@@ -129,6 +134,15 @@ class HubHome:
         self.signer()
         self._signing_path.replace(self._retiring_path)
         _write_private(self._signing_path, private_key_to_text(new_signing_key()))
+
+    def metrics_token(self) -> str:
+        """The credential Prometheus scrapes ``/metrics`` with (``Authorization: Bearer``),
+        made on first use in ``keys/metrics.token``: point the scrape job's
+        ``credentials_file`` at it."""
+        path = self.root / "keys" / "metrics.token"
+        if not path.exists():
+            _write_private(path, secrets.token_urlsafe(32))
+        return path.read_text().strip()
 
     def retire_signing_key(self) -> bool:
         """Stop signing with the retiring key; False when no rotation was under way."""

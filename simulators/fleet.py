@@ -71,7 +71,14 @@ class SimStore:
         self.broker = broker
         self.operator = addresses[OPERATOR]
         broker.start()
-        self.home.init(HubSettings(store=self.store, broker=addresses[HUB_ID]))
+        self.home.init(
+            HubSettings(
+                store=self.store,
+                broker=addresses[HUB_ID],
+                fleet_dir=self.root / "security",
+                broker_pid_file=self.root / "broker" / "mosquitto.pid",
+            )
+        )
         for device in self.device_ids():
             kind = DeviceKind.KIOSK if device.startswith("kiosk") else DeviceKind.GATEWAY
             self.identities[device] = enrol_device(

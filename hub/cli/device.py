@@ -55,29 +55,19 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    """Refuse the device everywhere: its signing key at the hub (within the key cache's
-    10 s), and with ``--fleet-dir`` its broker password and certificate."""
-    from hub import registry  # noqa: PLC0415
-    from hub.fleet.revocation import reload_broker  # noqa: PLC0415
-    from hub.fleet.store_security import FleetFiles, revoke_at_broker  # noqa: PLC0415
+    """Refuse the device everywhere (hub/fleet/store_security.py: revoke_everywhere)."""
+    from hub.fleet.store_security import revoke_everywhere  # noqa: PLC0415
     from hub.settings import HubHome  # noqa: PLC0415
-    from hub.storage import SqliteEventStore  # noqa: PLC0415
 
-    store = SqliteEventStore(HubHome(args.data).db_path)
-    try:
-        done = registry.revoke(store.db, args.id)
-    finally:
-        store.close()
-    if not done:
-        say(f"{args.id} is not enrolled or already revoked")
-        return 1
-    say(f"revoked {args.id}: its signing key is refused by the hub")
-    if args.fleet_dir is not None:
-        revoke_at_broker(FleetFiles(args.fleet_dir), args.id, args.reason)
-        say(f"{args.id}: broker password removed, certificate on the CRL")
-        if args.broker_pid is not None:
-            reload_broker(args.broker_pid)
-            say("broker reloaded")
+    said = revoke_everywhere(
+        HubHome.existing(args.data),
+        args.id,
+        args.reason,
+        fleet_dir=args.fleet_dir,
+        broker_pid=args.broker_pid,
+    )
+    for line in said:
+        say(line)
     return 0
 
 

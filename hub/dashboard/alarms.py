@@ -12,10 +12,13 @@ import enum
 import sqlite3
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Final
 
 from hub.dashboard.fleet_view import BeaconView, DeviceView, beacons, devices
 from hub.dashboard.settings import DashboardSettings
+
+HUB_REFUSED: Final = "hub_refused_"  # a device's heartbeat counters of refused hub messages
 
 
 class AlarmKind(enum.StrEnum):
@@ -23,7 +26,35 @@ class AlarmKind(enum.StrEnum):
     LOW_BATTERY = "low battery"
     OUTBOX_FILLING = "outbox filling"
     DEAD_LETTERS_RISING = "dead letters rising"
+    SUSPICIOUS_MESSAGES = "suspicious messages"
+    FORGED_HUB_MESSAGES = "forged hub messages"
     CLOCK_OFFSET = "clock offset"
+
+
+# Dead letters no working device sends: each one is worth a look (a forged or replayed
+# batch, a revoked or unknown device, a flood). The others (a consent withdrawn while
+# events were on their way, a version skew) alarm only when they pile up.
+SUSPICIOUS: Final = frozenset(
+    {
+        "bad signature",
+        "unknown device",
+        "not enrolled or revoked",
+        "store or device differs from the topic",
+        "bad topic",
+        "oversize",
+        "conflict",
+    }
+)
+EXPECTED: Final = frozenset({"no consent"})  # withdrawals race with events in flight
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the alarm conditions read besides the fleet: in the last window, dead
+    letters by reason, and how many hub messages each device refused."""
+
+    dead_letters: dict[str, int] = field(default_factory=dict)
+    hub_refusals: dict[str, int] = field(default_factory=dict)
 
 
 AlarmKey = tuple[AlarmKind, str]  # (kind, subject: a device, a beacon or "hub")
@@ -43,7 +74,7 @@ class AlarmRow:
 def conditions(
     fleet: Iterable[DeviceView],
     beacon_list: Iterable[BeaconView],
-    dead_letters_in_window: int,
+    signals: Signals,
     settings: DashboardSettings,
 ) -> dict[AlarmKey, str]:
     """Every alarm condition that holds, with a one-line detail for staff."""
@@ -71,27 +102,42 @@ def conditions(
             found[(AlarmKind.LOW_BATTERY, b.beacon)] = (
                 f"battery {b.battery_pct:.0f} % (seen by {b.gateway})"
             )
-    if dead_letters_in_window >= settings.dead_letters_rising:
-        found[(AlarmKind.DEAD_LETTERS_RISING, "hub")] = (
-            f"{dead_letters_in_window} dead letters in the last"
-            f" {settings.dead_letters_window_s:.0f} s"
-        )
+    window = f"in the last {settings.dead_letters_window_s / 60:.0f} min"
+    suspicious = {r: n for r, n in signals.dead_letters.items() if r in SUSPICIOUS and n}
+    if suspicious:
+        listed = ", ".join(f"{n} {reason}" for reason, n in sorted(suspicious.items()))
+        found[(AlarmKind.SUSPICIOUS_MESSAGES, "hub")] = f"{listed} {window}"
+    ordinary = sum(n for r, n in signals.dead_letters.items() if r not in SUSPICIOUS | EXPECTED)
+    if ordinary >= settings.dead_letters_rising:
+        found[(AlarmKind.DEAD_LETTERS_RISING, "hub")] = f"{ordinary} dead letters {window}"
+    for device, n in signals.hub_refusals.items():
+        if n:
+            found[(AlarmKind.FORGED_HUB_MESSAGES, device)] = (
+                f"refused {n} message(s) as the hub's {window}: forged, replayed or stale, "
+                "or the device needs its hub keys (instore-hub device refresh)"
+            )
     return found
 
 
-class DeadLetterRate:
-    """New dead letters since the oldest sample still inside the window (samples of the
-    highest dead-letter row number, one per job pass)."""
+class CounterRise:
+    """How much a cumulative count rose within the window (one sample per job pass); a
+    count that fell (a device restarted) starts again from its new value."""
 
     def __init__(self, window_s: float) -> None:
         self.window_s = window_s
-        self._samples: deque[tuple[float, int]] = deque()
+        self._samples: dict[str, deque[tuple[float, int]]] = {}
 
-    def observe(self, now: float, highest: int) -> int:
-        self._samples.append((now, highest))
-        while len(self._samples) > 1 and now - self._samples[0][0] > self.window_s:
-            self._samples.popleft()
-        return highest - self._samples[0][1]
+    def observe(self, now: float, counts: dict[str, int]) -> dict[str, int]:
+        rises = {}
+        for key, value in counts.items():
+            samples = self._samples.setdefault(key, deque())
+            if samples and value < samples[-1][1]:
+                samples.clear()
+            samples.append((now, value))
+            while len(samples) > 1 and now - samples[0][0] > self.window_s:
+                samples.popleft()
+            rises[key] = value - samples[0][1]
+        return rises
 
 
 def sync(db: sqlite3.Connection, wanted: dict[AlarmKey, str], now: float) -> tuple[int, int]:
@@ -133,16 +179,23 @@ class AlarmJob:
 
     def __init__(self, settings: DashboardSettings) -> None:
         self.settings = settings
-        self.rate = DeadLetterRate(settings.dead_letters_window_s)
+        self.refusals = CounterRise(settings.dead_letters_window_s)
 
     def run_once(self, db: sqlite3.Connection, now: float) -> tuple[int, int]:
-        highest = db.execute("SELECT COALESCE(MAX(n), 0) FROM dead_letters").fetchone()[0]
-        wanted = conditions(
-            devices(db, now, self.settings),
-            beacons(db),
-            self.rate.observe(now, int(highest)),
-            self.settings,
+        since = now - self.settings.dead_letters_window_s
+        dead = dict(
+            db.execute(
+                "SELECT reason, COUNT(*) FROM dead_letters WHERE received > ? GROUP BY reason",
+                (since,),
+            ).fetchall()
         )
+        fleet = devices(db, now, self.settings)
+        refused = {
+            d.device: sum(n for k, n in d.counters.items() if k.startswith(HUB_REFUSED))
+            for d in fleet
+        }
+        signals = Signals(dead_letters=dead, hub_refusals=self.refusals.observe(now, refused))
+        wanted = conditions(fleet, beacons(db), signals, self.settings)
         return sync(db, wanted, now)
 
 

@@ -4,6 +4,7 @@ background jobs (alarms, rollups) when ``run_jobs``."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ def dashboard_app(
     requests: RequestsPort | None = None,
     opener: Opener | None = None,
     run_jobs: bool = True,
+    metrics_token: str | None = None,
 ) -> FastAPI:
     """The dashboard over the hub database at ``db_path`` (its data directory is the
     parent: ``dashboard.yaml`` there tunes it). ``opener`` reads stored personal data
@@ -73,6 +75,7 @@ def dashboard_app(
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.dashboard = dash
     app.state.jobs = jobs
+    app.state.metrics_token = metrics_token or HubHome(db_path.parent).metrics_token()
     app.state.metrics = metrics.make_registry(
         metrics.HubCollector(dash.readers.get, settings, dash.ingest_stats)
     )
@@ -88,7 +91,17 @@ def dashboard_app(
 
 
 def prometheus(request: Request) -> Response:
-    """The hub's figures in Prometheus' text format."""
+    """The hub's figures in Prometheus' text format, for the scrape credential only
+    (``Authorization: Bearer`` with the token in the hub's ``keys/metrics.token``)."""
+    given = request.headers.get("authorization", "")
+    expected = f"Bearer {request.app.state.metrics_token}"
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return problem(
+            401,
+            "Scrape with the hub's metrics token (Authorization: Bearer).",
+            instance=request.url.path,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     return Response(metrics.render(request.app.state.metrics), media_type=metrics.CONTENT_TYPE)
 
 

@@ -1,4 +1,5 @@
-"""Admin pages: users and roles. New and reset passwords are generated and shown once."""
+"""Admin pages: users and roles (new and reset passwords are generated and shown once),
+and devices, which an admin can revoke."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub.dashboard import auth
 from hub.dashboard.auth import UserError
 from hub.dashboard.context import Dash, Dashboard
+from hub.dashboard.fleet_view import devices
 from hub.dashboard.roles import Area, Role
+from hub.errors import HubError
+from hub.fleet.errors import FleetError
+from hub.fleet.store_security import revoke_everywhere
+from hub.settings import HubHome
 
 
 def generated_password() -> str:
@@ -74,6 +80,35 @@ async def change(request: Request, dash: Dash, name: str, action: str) -> Respon
     if shown is not None:
         return page(dash, request, shown_once=shown)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+def devices_page(dash: Dashboard, request: Request, **ctx: Any) -> Response:
+    session = dash.require(request, Area.USERS)
+    fleet = devices(dash.readers.get(), time.time(), dash.settings)
+    return dash.render("admin_devices.html", request, session, devices=fleet, **ctx)
+
+
+@router.get("/devices", response_class=HTMLResponse)
+def devices_list(request: Request, dash: Dash) -> Response:
+    return devices_page(dash, request)
+
+
+@router.post("/devices/{device}/revoke", response_class=HTMLResponse)
+async def revoke(request: Request, dash: Dash, device: str) -> Response:
+    """A lost or stolen device is refused from now on: its key at the hub and, where the
+    hub knows the store's broker security, its broker login and certificate."""
+    session = dash.require(request, Area.USERS)
+    form = await dash.check_form(request, session)
+    if form.get("confirm", "").strip() != device:
+        return devices_page(dash, request, error=f"Type {device} to confirm the revocation.")
+    try:
+        said = revoke_everywhere(
+            HubHome(dash.db_path.parent), device, form.get("reason", "") or "revoked by an admin"
+        )
+    except (FleetError, HubError) as exc:
+        return devices_page(dash, request, error=str(exc))
+    dash.audit(session.user.name, "dashboard.device.revoke", None, {"device": device})
+    return devices_page(dash, request, done=said)
 
 
 def apply_change(

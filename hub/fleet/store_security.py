@@ -19,6 +19,7 @@ from cryptography import x509
 
 from firmware_configs.errors import ConfigError
 from firmware_configs.store_bundle import load_store
+from hub import registry
 from hub.fleet.acl import write_acl_file
 from hub.fleet.errors import FleetError
 from hub.fleet.passwords import (
@@ -39,10 +40,13 @@ from hub.fleet.revocation import (
     RevocationRegistry,
     build_crl,
     refresh_crl,
+    reload_broker,
     revoke_device,
     write_crl,
 )
 from hub.fleet.secure_files import PRIVATE, write_atomically
+from hub.settings import HubHome
+from hub.storage import SqliteEventStore
 from protocol.topics import HUB_ID
 
 
@@ -268,3 +272,44 @@ def revoke_at_broker(files: FleetFiles, device: str, reason: str) -> None:
         now=dt.datetime.now(dt.UTC),
         reason=reason,
     )
+
+
+def revoke_everywhere(
+    home: HubHome,
+    device: str,
+    reason: str,
+    *,
+    fleet_dir: Path | None = None,
+    broker_pid: int | None = None,
+) -> list[str]:
+    """Refuse ``device`` from now on: its signing key at the hub (within the key cache's
+    10 s) and, with the store's fleet directory (given, or in hub.yaml), its broker
+    password and certificate, the broker reloading at once if its pid is known. Returns
+    what was done, a sentence each; raises :class:`FleetError` if nothing could be."""
+    settings = home.settings()
+    store = SqliteEventStore(home.db_path)
+    try:
+        done = registry.revoke(store.db, device)
+    finally:
+        store.close()
+    if not done:
+        raise FleetError(f"{device} is not enrolled or already revoked")
+    said = [f"revoked {device}: its signing key is refused by the hub"]
+    fleet = fleet_dir or settings.fleet_dir
+    if fleet is not None:
+        revoke_at_broker(FleetFiles(fleet), device, reason)
+        said.append(f"{device}: broker password removed, certificate on the CRL")
+        pid = broker_pid if broker_pid is not None else _pid(settings.broker_pid_file)
+        if pid is not None:
+            reload_broker(pid)
+            said.append("broker reloaded: the device is disconnected and refused")
+    return said
+
+
+def _pid(path: Path | None) -> int | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        return int(path.read_text().strip())
+    except ValueError:
+        return None

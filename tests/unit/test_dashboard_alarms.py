@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub.dashboard import alarms
-from hub.dashboard.alarms import AlarmJob, AlarmKind, DeadLetterRate, conditions
+from hub.dashboard.alarms import AlarmJob, AlarmKind, CounterRise, Signals, conditions
 from hub.dashboard.fleet_view import BeaconView, DeviceView
 from hub.dashboard.schema import open_writer
 from hub.dashboard.settings import DashboardSettings
@@ -37,7 +37,8 @@ def _device(name: str = "kiosk-1", **kw: object) -> DeviceView:
 
 
 def test_a_healthy_fleet_raises_nothing() -> None:
-    assert conditions([_device()], [BeaconView("b", "gw", 90.0, 1.0)], 0, S) == {}
+    quiet = Signals(dead_letters={"no consent": 40}, hub_refusals={"kiosk-1": 0})
+    assert conditions([_device()], [BeaconView("b", "gw", 90.0, 1.0)], quiet, S) == {}
 
 
 def test_each_condition_raises_its_alarm() -> None:
@@ -47,22 +48,37 @@ def test_each_condition_raises_its_alarm() -> None:
         _device("kiosk-3", clock_offset_ms=-2500.0),
         _device("kiosk-4", last_seen=None, online=False),  # never seen: not an outage
     ]
-    found = conditions(fleet, [BeaconView("b-1", "gw", 12.0, 1.0)], S.dead_letters_rising, S)
+    signals = Signals(
+        dead_letters={"bad json": S.dead_letters_rising, "bad signature": 3, "oversize": 3},
+        hub_refusals={"kiosk-2": 1},
+    )
+    found = conditions(fleet, [BeaconView("b-1", "gw", 12.0, 1.0)], signals, S)
     assert set(found) == {
         (AlarmKind.DEVICE_OFFLINE, "kiosk-1"),
         (AlarmKind.OUTBOX_FILLING, "kiosk-2"),
         (AlarmKind.CLOCK_OFFSET, "kiosk-3"),
         (AlarmKind.LOW_BATTERY, "b-1"),
         (AlarmKind.DEAD_LETTERS_RISING, "hub"),
+        (AlarmKind.SUSPICIOUS_MESSAGES, "hub"),
+        (AlarmKind.FORGED_HUB_MESSAGES, "kiosk-2"),
     }
     assert "-2.5 s" in found[(AlarmKind.CLOCK_OFFSET, "kiosk-3")]
+    assert "3 bad signature, 3 oversize" in found[(AlarmKind.SUSPICIOUS_MESSAGES, "hub")]
 
 
-def test_dead_letter_rate_counts_within_the_window() -> None:
-    rate = DeadLetterRate(window_s=300.0)
-    assert rate.observe(0.0, 100) == 0
-    assert rate.observe(100.0, 130) == 30
-    assert rate.observe(350.0, 140) == 10  # only since the sample at t=100 is in the window
+def test_one_forged_batch_is_worth_an_alarm_and_expected_refusals_are_not() -> None:
+    one = Signals(dead_letters={"bad signature": 1})
+    assert set(conditions([_device()], [], one, S)) == {(AlarmKind.SUSPICIOUS_MESSAGES, "hub")}
+    many = Signals(dead_letters={"no consent": 10 * S.dead_letters_rising})
+    assert conditions([_device()], [], many, S) == {}
+
+
+def test_a_counter_rise_counts_within_the_window_and_survives_a_restart() -> None:
+    rise = CounterRise(window_s=300.0)
+    assert rise.observe(0.0, {"gw-1": 100}) == {"gw-1": 0}
+    assert rise.observe(100.0, {"gw-1": 130}) == {"gw-1": 30}
+    assert rise.observe(350.0, {"gw-1": 140}) == {"gw-1": 10}  # since t=100 only
+    assert rise.observe(360.0, {"gw-1": 2}) == {"gw-1": 0}  # the device restarted
 
 
 @pytest.fixture

@@ -201,9 +201,17 @@ def test_the_last_admin_cannot_be_disabled(app: FastAPI) -> None:
     run(app, scenario)
 
 
-def test_metrics_for_prometheus(app: FastAPI) -> None:
+def scrape(app: FastAPI) -> dict[str, str]:
+    return {"authorization": f"Bearer {app.state.metrics_token}"}
+
+
+def test_metrics_for_prometheus_with_its_credential_only(app: FastAPI) -> None:
     async def scenario(c: httpx.AsyncClient) -> None:
-        r = await c.get("/metrics")
+        for wrong in ({}, {"authorization": "Bearer guess"}, {"authorization": "Basic eDp5"}):
+            refused = await c.get("/metrics", headers=wrong)
+            assert refused.status_code == 401
+            assert "instore_" not in refused.text
+        r = await c.get("/metrics", headers=scrape(app))
         assert r.status_code == 200
         for name in (
             "instore_events_stored_total",
@@ -235,7 +243,7 @@ def test_metrics_carry_edge_counters_per_device(app: FastAPI) -> None:
     db.close()
 
     async def scenario(c: httpx.AsyncClient) -> None:
-        text = (await c.get("/metrics")).text
+        text = (await c.get("/metrics", headers=scrape(app))).text
         assert 'instore_outbox_depth{device="gateway-1"} 7.0' in text
         assert 'instore_adverts_dropped_total{device="gateway-1"} 42.0' in text
         assert 'instore_decode_rate{device="gateway-1"} 0.25' in text
@@ -312,3 +320,33 @@ def test_a_forwarded_address_counts_only_from_a_trusted_proxy(tmp_path: Path) ->
             run(built, scenario)
         finally:
             built.state.dashboard.close()
+
+
+def test_an_admin_revokes_a_device_and_staff_cannot(app: FastAPI) -> None:
+    db = open_writer(app.state.dashboard.db_path)
+    db.execute(
+        "INSERT INTO devices(device, store, kind, public_key, enrolled_at) "
+        "VALUES ('kiosk-7', 's', 'kiosk', 'k', 0)"
+    )
+    db.close()
+    (app.state.dashboard.db_path.parent / "hub.yaml").write_text("store: s\n")
+
+    async def scenario(c: httpx.AsyncClient) -> None:
+        await login(c, "sam")
+        page = await c.get("/admin/devices")
+        assert page.status_code == 403
+        c.cookies.clear()
+        await login(c, "ada")
+        page = await c.get("/admin/devices")
+        form = {"csrf": csrf_of(page.text), "confirm": "kiosk-9"}
+        typo = await c.post("/admin/devices/kiosk-7/revoke", data=form)
+        assert "Type kiosk-7 to confirm" in typo.text
+        form["confirm"] = "kiosk-7"
+        done = await c.post("/admin/devices/kiosk-7/revoke", data=form)
+        assert "its signing key is refused by the hub" in done.text
+
+    run(app, scenario)
+    check = open_writer(app.state.dashboard.db_path)
+    revoked = check.execute("SELECT revoked_at FROM devices WHERE device = 'kiosk-7'").fetchone()
+    check.close()
+    assert revoked[0] is not None
