@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -34,6 +34,9 @@ class HubSettings(BaseModel):
 
     store: str = Field(pattern=f"^{DEVICE_ID_PATTERN}$")
     broker: BrokerAddress = BrokerAddress()
+    # The hub's second login (``hub.consent``) for purge and roster bursts on a connection
+    # of their own; without it they go out through the hub's own connection.
+    consent_broker: BrokerAddress | None = None
     # Where the store's broker security lives (``instore-hub fleet init``) and the broker's
     # pid file: with both, revoking a device also shuts it out of the broker at once.
     fleet_dir: Path | None = None
@@ -41,12 +44,18 @@ class HubSettings(BaseModel):
 
 
 def parse_broker_url(url: str) -> BrokerAddress:
-    """``mqtt://host:port`` (or ``mqtts://``) to a :class:`BrokerAddress`."""
+    """``mqtt[s]://[USER:PASSWORD@]HOST[:PORT]`` to a :class:`BrokerAddress` (for
+    ``mqtts`` the TLS files come from elsewhere: ``instore-hub init --fleet-dir``)."""
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise HubError(f"broker must look like mqtt://HOST:PORT, not {url!r}")
+        raise HubError(f"broker must look like mqtt[s]://[USER:PASSWORD@]HOST:PORT, not {url!r}")
     port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
-    return BrokerAddress(host=parts.hostname, port=port)
+    return BrokerAddress(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
 
 
 class HubHome:

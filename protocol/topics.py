@@ -13,6 +13,10 @@ PREFIX: Final = "instore/v1"
 DEVICE_ID_PATTERN: Final = r"[a-z0-9-]{1,40}"
 _ID_RE: Final = re.compile(DEVICE_ID_PATTERN)
 HUB_ID: Final = "hub"  # reserved: no device may enrol under this id
+# The hub's second broker login, for its purge and roster bursts (hub/consent/commands.py).
+# The broker ties each connection's client id to its login, so one login is one
+# connection; the dot keeps it out of the device ids.
+HUB_CONSENT_ID: Final = "hub.consent"
 
 
 class TopicKind(enum.StrEnum):

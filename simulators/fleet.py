@@ -20,7 +20,7 @@ from hub.registry import enrol_device
 from hub.settings import HubHome, HubSettings
 from protocol.enrolment import BrokerAddress
 from protocol.kinds import DeviceKind
-from protocol.topics import HUB_ID
+from protocol.topics import HUB_CONSENT_ID, HUB_ID
 from simulators.broker import Mosquitto
 from simulators.errors import SimError
 from simulators.net import free_port, wait_for_port
@@ -75,6 +75,7 @@ class SimStore:
             HubSettings(
                 store=self.store,
                 broker=addresses[HUB_ID],
+                consent_broker=addresses[HUB_CONSENT_ID],
                 fleet_dir=self.root / "security",
                 broker_pid_file=self.root / "broker" / "mosquitto.pid",
             )

@@ -49,7 +49,7 @@ from protocol.pairing import REDEEM_PATH, signed_redeem
 from protocol.purposes import Purpose
 from protocol.sealing import seal, x25519_public_from_text
 from protocol.signing import private_key_from_text
-from protocol.topics import HUB_ID
+from protocol.topics import HUB_CONSENT_ID, HUB_ID
 from simulators.broker import Mosquitto
 from simulators.errors import SimError
 from simulators.net import free_port, wait_for_port
@@ -155,7 +155,9 @@ class AuditStore:
             )
         )
         self.broker.start()
-        self.home.init(HubSettings(store=STORE, broker=logins[HUB_ID]))
+        self.home.init(
+            HubSettings(store=STORE, broker=logins[HUB_ID], consent_broker=logins[HUB_CONSENT_ID])
+        )
         paths = {}
         for device in ids:
             kind = DeviceKind.KIOSK if device.startswith("kiosk") else DeviceKind.GATEWAY

@@ -81,9 +81,11 @@ class ConsentSystem:
         self, service: CommandSender, devices: Callable[[], list[str]] | None = None
     ) -> Propagator:
         """Send roster updates and purges through ``service`` from now on."""
-        self.channel = CommandChannel(service.broker, f"hub-{service.store_id}-consent")
-        if not self.channel.start():
-            self.channel = None  # purges then go out through the hub's own client
+        login = self.home.settings().consent_broker
+        if login is not None:
+            self.channel = CommandChannel(login, f"hub-{service.store_id}-consent")
+            if not self.channel.start():
+                self.channel = None  # purges then go out through the hub's own client
         self.propagator = Propagator(
             service, self.registry, devices or self.enrolled_devices, self.clock, self.channel
         )

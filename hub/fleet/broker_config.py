@@ -13,6 +13,12 @@ from typing import Final
 TEMPLATE: Final = Path(__file__).with_name("mosquitto.conf.tmpl")
 
 
+# A listener line for stores (with the ACL): otherwise a client with any valid login could
+# connect under another's client id, throw it off the broker and resume its session
+# (Mosquitto's session takeover). So one login is one connection.
+OWN_CLIENT_ID: Final = "use_username_as_clientid true"
+
+
 @dataclass(frozen=True, slots=True)
 class BrokerSettings:
     """A broker that takes no anonymous client: every user has a password (and, with the
@@ -43,6 +49,7 @@ class BrokerSettings:
             user_line=user,
             port=self.port,
             host=self.host,
+            listener_lines=OWN_CLIENT_ID if self.acl_file is not None else "",
             auth_lines="\n".join(auth),
             data_dir=self.data_dir,
             window=self.window,

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import orjson
 from cryptography import x509
@@ -21,6 +22,7 @@ from firmware_configs.errors import ConfigError
 from firmware_configs.store_bundle import load_store
 from hub import registry
 from hub.fleet.acl import write_acl_file
+from hub.fleet.broker_config import OWN_CLIENT_ID
 from hub.fleet.errors import FleetError
 from hub.fleet.passwords import (
     new_password,
@@ -47,7 +49,10 @@ from hub.fleet.revocation import (
 from hub.fleet.secure_files import PRIVATE, write_atomically
 from hub.settings import HubHome
 from hub.storage import SqliteEventStore
-from protocol.topics import HUB_ID
+from protocol.enrolment import BrokerAddress
+from protocol.topics import HUB_CONSENT_ID, HUB_ID
+
+HUB_USERS: Final = (HUB_ID, HUB_CONSENT_ID)  # the hub's two broker logins
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +153,12 @@ def create_store_security(
         now=moment,
     )
     write_pair(broker.cert, broker.key, files.broker_cert, files.broker_key, key_mode=key_mode)
-    users = [HUB_ID, *sorted(set(devices)), *sorted(set(readers))]
+    users = [HUB_ID, HUB_CONSENT_ID, *sorted(set(devices)), *sorted(set(readers))]
     certificates: dict[str, IssuedCertificate] = {}
     for user in users:
-        issued = issue_certificate(ca, user, role="hub" if user == HUB_ID else "device", now=moment)
+        issued = issue_certificate(
+            ca, user, role="hub" if user in HUB_USERS else "device", now=moment
+        )
         write_pair(issued.cert, issued.key, files.client_cert(user), files.client_key(user))
         certificates[user] = issued
     passwords = {user: new_password() for user in users}
@@ -192,6 +199,7 @@ def tls_listener_lines(files: FleetFiles, *, tls_port: int, host: str) -> tuple[
         f"crlfile {files.crl}",
         "require_certificate true",
         "use_identity_as_username false",
+        OWN_CLIENT_ID,
     )
 
 
@@ -215,6 +223,32 @@ def save_credentials(files: FleetFiles, passwords: dict[str, str]) -> Path:
     return path
 
 
+def hub_logins(root: Path, at: BrokerAddress, *, tls: bool) -> tuple[BrokerAddress, BrokerAddress]:
+    """The hub's two broker logins (``hub``, ``hub.consent``) at ``at``'s host and port,
+    with their passwords from the credentials file and, with ``tls``, their certificates
+    and the store CA."""
+    files = FleetFiles(Path(root))
+    try:
+        passwords: dict[str, str] = orjson.loads(files.credentials.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise FleetError(f"{files.credentials}: cannot read the hub's passwords ({exc})") from exc
+    logins = []
+    for user in HUB_USERS:
+        if user not in passwords:
+            raise FleetError(f"{files.credentials} has no password for {user}")
+        tls_files = {
+            "tls_ca": str(files.ca_cert.resolve()),
+            "tls_cert": str(files.client_cert(user).resolve()),
+            "tls_key": str(files.client_key(user).resolve()),
+        }
+        logins.append(
+            at.model_copy(
+                update={"username": user, "password": passwords[user], **(tls_files if tls else {})}
+            )
+        )
+    return logins[0], logins[1]
+
+
 def regenerate_acl(files: FleetFiles, store: str, devices: Iterable[str]) -> list[str]:
     """Write the ACL for ``devices`` that are not revoked; returns the devices kept."""
     revoked = RevocationRegistry.load(files.registry)
@@ -234,7 +268,7 @@ def rotate_user(files: FleetFiles, user: str) -> str:
         raise FleetError(f"{user} has no broker password in {files.password_file}")
     old = certificate_serial(files.client_cert(user))
     now = dt.datetime.now(dt.UTC)
-    issued = issue_certificate(ca, user, role="hub" if user == HUB_ID else "device", now=now)
+    issued = issue_certificate(ca, user, role="hub" if user in HUB_USERS else "device", now=now)
     write_pair(issued.cert, issued.key, files.client_cert(user), files.client_key(user))
     password = new_password()
     set_password(files.password_file, user, password)
@@ -258,7 +292,7 @@ def certificate_serial(path: Path) -> int | None:
 def revoke_at_broker(files: FleetFiles, device: str, reason: str) -> None:
     """Remove ``device``'s broker password and put its certificate on the CRL (the broker
     notices on its next SIGHUP)."""
-    if device == HUB_ID:
+    if device in HUB_USERS:
         raise FleetError("the hub cannot be revoked; make a new store CA instead")
     ca = load_ca(files.ca_cert, files.ca_key)
     serial = certificate_serial(files.client_cert(device))

@@ -56,7 +56,8 @@ def login(port: int) -> BrokerAddress:
 @pytest.fixture
 def home(tmp_path: Path, broker: Mosquitto) -> HubHome:
     home = HubHome(tmp_path / "hub")
-    home.init(HubSettings(store="s1", broker=login(broker.settings.port)))
+    port = broker.settings.port
+    home.init(HubSettings(store="s1", broker=login(port), consent_broker=login(port)))
     return home
 
 

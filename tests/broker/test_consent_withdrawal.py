@@ -110,7 +110,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     )
     broker.start()
     home = HubHome(tmp_path / "hub")
-    home.init(HubSettings(store="demo", broker=login(port)))
+    home.init(HubSettings(store="demo", broker=login(port), consent_broker=login(port)))
     paths = {
         "kiosk-1": enrol_device(home, "kiosk-1", DeviceKind.KIOSK, broker=login(port)),
         "gateway-1": enrol_device(home, "gateway-1", DeviceKind.GATEWAY, broker=login(port)),

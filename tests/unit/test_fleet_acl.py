@@ -24,7 +24,7 @@ def _blocks(text: str) -> dict[str, set[str]]:
 
 def test_each_device_gets_only_its_own_topics() -> None:
     blocks = _blocks(render_acl("demo", ["kiosk-1", "gw-1"]))
-    assert set(blocks) == {"hub", "kiosk-1", "gw-1"}
+    assert set(blocks) == {"hub", "hub.consent", "kiosk-1", "gw-1"}
     assert blocks["kiosk-1"] == {
         "topic write instore/v1/demo/kiosk-1/evt",
         "topic write instore/v1/demo/kiosk-1/state",
@@ -51,6 +51,11 @@ def test_only_the_hub_writes_store_wide_and_downlink_topics() -> None:
         "instore/v1/demo/+/ack",
         "instore/v1/demo/+/cmd",
     }
+    # The hub's second login sends purges and rosters, and reads nothing.
+    assert blocks["hub.consent"] == {
+        "topic write instore/v1/demo/+/cmd",
+        "topic write instore/v1/demo/roster",
+    }
     for user in ("kiosk-1", "gw-1", "monitor"):
         assert not any(t.endswith(("/ack", "/cmd", "/roster", "hub/state")) for t in writes[user])
     assert blocks["monitor"] == {"topic read instore/v1/demo/#"}
@@ -62,7 +67,7 @@ def test_written_file_is_sorted_and_private(tmp_path: Path) -> None:
     text = path.read_text()
     assert path.stat().st_mode & 0o777 == 0o600
     users = [line for line in text.splitlines() if line.startswith("user ")]
-    assert users == ["user hub", "user kiosk-1", "user kiosk-2"]
+    assert users == ["user hub", "user hub.consent", "user kiosk-1", "user kiosk-2"]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from cryptography import x509
 
 from hub.cli import main
 from hub.fleet.passwords import read_password_file, verify_password
+from hub.settings import HubHome, parse_broker_url
 
 DEMO = Path(__file__).resolve().parents[2] / "firmware_configs" / "examples" / "demo-store"
 
@@ -29,7 +30,17 @@ def test_init_rotate_revoke_acl(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "listener 18883 0.0.0.0" in out
     creds = json.loads((fleet / "credentials.json").read_text())
-    assert set(creds) == {"hub", "kiosk-1", "kiosk-2", "kiosk-3", "gw-1", "gw-2", "gw-3", "gw-4"}
+    assert set(creds) == {
+        "hub",
+        "hub.consent",
+        "kiosk-1",
+        "kiosk-2",
+        "kiosk-3",
+        "gw-1",
+        "gw-2",
+        "gw-3",
+        "gw-4",
+    }
     hashes = read_password_file(fleet / "passwd")
     assert all(verify_password(creds[u], hashes[u]) for u in creds)
 
@@ -63,3 +74,25 @@ def test_init_refuses_bad_configs(tmp_path: Path, capsys: pytest.CaptureFixture[
     bad.write_text("kind: store\nid: demo\n")
     assert main(["fleet", "init", str(bad), "--dir", str(tmp_path / "f")]) == 2
     assert "invalid config" in capsys.readouterr().err
+
+
+def test_the_hub_takes_its_two_logins_from_the_fleet_directory(tmp_path: Path) -> None:
+    fleet, data = tmp_path / "fleet", tmp_path / "hub"
+    assert main(["fleet", "init", str(DEMO), "--dir", str(fleet)]) == 0
+    creds = json.loads((fleet / "credentials.json").read_text())
+    broker = "mqtts://hub.demo.local:8883"
+    args = ["init", "--store", "demo", "--data", str(data), "--fleet-dir", str(fleet)]
+    assert main([*args, "--broker", broker]) == 0
+    settings = HubHome(data).settings()
+    assert settings.fleet_dir == fleet.resolve()
+    for login, user in ((settings.broker, "hub"), (settings.consent_broker, "hub.consent")):
+        assert login is not None
+        assert (login.host, login.port, login.username) == ("hub.demo.local", 8883, user)
+        assert login.password == creds[user]
+        assert Path(str(login.tls_cert)).name == f"{user}.crt"
+        assert Path(str(login.tls_ca)).exists()
+
+
+def test_a_broker_url_carries_its_login() -> None:
+    login = parse_broker_url("mqtt://hub:p%40ss@127.0.0.1:1884")
+    assert (login.username, login.password, login.port) == ("hub", "p@ss", 1884)

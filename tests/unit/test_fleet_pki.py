@@ -78,7 +78,7 @@ def test_create_store_security_then_revoke_a_device(tmp_path: Path) -> None:
     ):
         assert path.stat().st_mode & 0o777 == 0o600, path
     assert files.crl.stat().st_mode & 0o777 == 0o644
-    assert set(sec.passwords) == {"hub", "kiosk-1", "gw-1"}
+    assert set(sec.passwords) == {"hub", "hub.consent", "kiosk-1", "gw-1"}
     hashes = read_password_file(files.password_file)
     assert verify_password(sec.passwords["gw-1"], hashes["gw-1"])
     # Re-running keeps the CA (devices' certificates stay valid) and rotates passwords.
