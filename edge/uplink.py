@@ -26,7 +26,14 @@ from paho.mqtt.reasoncodes import ReasonCode
 from edge.backoff import Backoff
 from edge.outbox import Outbox
 from protocol.enrolment import DeviceIdentity
-from protocol.envelope import Refusal, RefusedError, Verifier, check_fresh
+from protocol.envelope import (
+    COMMAND_TTL_S,
+    ROSTER_TTL_S,
+    Refusal,
+    RefusedError,
+    Verifier,
+    check_fresh,
+)
 from protocol.errors import TopicError, WireFormatError
 from protocol.models import (
     Ack,
@@ -201,7 +208,7 @@ class Uplink:
                 self._control.put(("ack", Ack.from_bytes(msg.payload)))
             elif msg.topic == self._topic[TopicKind.CMD]:
                 self._from_hub(msg)
-                self._control.put(("cmd", Command.from_bytes(msg.payload)))
+                self._control.put(("cmd", self._addressed(Command.from_bytes(msg.payload))))
             elif msg.topic == self._roster_topic and self._on_roster is not None:
                 self._from_hub(msg)
                 # Straight away, in paho's thread: tokens off the roster are forgotten now.
@@ -221,6 +228,12 @@ class Uplink:
         """Refuse (raise) a message the hub did not sign with a key this device trusts."""
         self._trust.check(bytes(msg.payload), signatures_of(msg.properties))
 
+    def _addressed(self, command: Command) -> Command:
+        """Refuse (raise) a command the hub signed for another device."""
+        if command.to != self.identity.device:
+            raise RefusedError(Refusal.MISADDRESSED, f"for {command.to or 'nobody'}")
+        return command
+
     def _refused(self, exc: RefusedError, topic: str) -> None:
         with self._refusals_lock:
             self.refusals[exc.reason] = self.refusals.get(exc.reason, 0) + 1
@@ -235,7 +248,7 @@ class Uplink:
         return self._roster_version
 
     def _take_roster(self, roster: Roster) -> None:
-        check_fresh(roster.issued, roster.expires, time.time())
+        check_fresh(roster.issued, roster.expires, time.time(), ROSTER_TTL_S)
         if roster.version < self._roster_version:
             raise RefusedError(Refusal.STALE, f"version {roster.version} < {self._roster_version}")
         if roster.version == self._roster_version:
@@ -386,7 +399,7 @@ class Uplink:
         answer = self._answered.get(command.id)
         if answer is None:
             try:
-                check_fresh(command.issued, command.expires, time.time())
+                check_fresh(command.issued, command.expires, time.time(), COMMAND_TTL_S)
             except RefusedError as exc:
                 self._refused(exc, self._topic[TopicKind.CMD])
                 return

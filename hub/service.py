@@ -256,7 +256,7 @@ class HubService:
     def send_command(self, device: str, body: ConfigPush | PurgeSubjects | ModelPush) -> uuid.UUID:
         """Publish a command to one device and keep it until the device answers: it is
         sent again when the device comes online and every ``COMMAND_RETRY_S``."""
-        command = Command.issue(uuid.uuid4(), body, time.time())
+        command = Command.issue(uuid.uuid4(), device, body, time.time())
         payload = command.to_bytes()
         with self._commands_lock:
             self._commands_db.execute(
@@ -290,7 +290,7 @@ class HubService:
         for _, dev, body in rows:
             # Signed afresh, with a new expiry and the same id (decision 0004).
             sent = Command.from_bytes(body)
-            self._publish_command(dev, Command.issue(sent.id, sent.body, now).to_bytes())
+            self._publish_command(dev, Command.issue(sent.id, dev, sent.body, now).to_bytes())
         return len(rows)
 
     def publish_retained(self, topic: Topic, payload: bytes) -> None:

@@ -44,6 +44,7 @@ class Refusal(enum.StrEnum):
     EXPIRED = "expired"
     FUTURE = "future"  # issued later than this device's clock allows
     STALE = "stale"  # older than what the device already holds (a replayed roster)
+    MISADDRESSED = "misaddressed"  # a command for another device
     MALFORMED = "malformed"
 
 
@@ -108,10 +109,14 @@ class Verifier:
         raise RefusedError(Refusal.BAD_SIGNATURE)
 
 
-def check_fresh(issued: float, expires: float, now: float) -> None:
+def check_fresh(issued: float, expires: float, now: float, longest: float) -> None:
     """Raise :class:`RefusedError` unless ``now`` lies in [issued, expires], give or take
-    the clock skew a device may have."""
+    the clock skew a device may have, and the message is no older than ``longest`` (the
+    hub never signs anything to live longer: an old message that claims a far expiry is
+    stale all the same)."""
     if now > expires + MAX_SKEW_S:
         raise RefusedError(Refusal.EXPIRED)
     if issued > now + MAX_SKEW_S:
         raise RefusedError(Refusal.FUTURE)
+    if now - issued > longest + MAX_SKEW_S:
+        raise RefusedError(Refusal.STALE, f"issued {now - issued:.0f} s ago")

@@ -313,21 +313,26 @@ class ModelPush(BaseModel):
 
 
 class Command(WireModel):
-    """``{device}/cmd``, signed by the hub (protocol/envelope.py); answered on
-    ``{device}/cmdack`` with the same id. Each resend is signed afresh with a new
-    ``issued`` and ``expires`` (unix seconds) and the same id."""
+    """``{device}/cmd``, signed by the hub (protocol/envelope.py) and addressed to the
+    device (``to``); answered on ``{device}/cmdack`` with the same id. Each resend is
+    signed afresh with a new ``issued`` and ``expires`` (unix seconds) and the same id."""
 
     v: int = SCHEMA_VERSION
     id: uuid.UUID
+    to: str = ""  # the device it is for: a copy published to another device is refused
     issued: float = 0.0
     expires: float = 0.0  # unset: already expired, so only ``issue`` makes a live one
     body: ConfigPush | PurgeSubjects | ModelPush = Field(discriminator="action")
 
     @classmethod
     def issue(
-        cls, command_id: uuid.UUID, body: ConfigPush | PurgeSubjects | ModelPush, now: float
+        cls,
+        command_id: uuid.UUID,
+        to: str,
+        body: ConfigPush | PurgeSubjects | ModelPush,
+        now: float,
     ) -> Command:
-        return cls(id=command_id, issued=now, expires=now + COMMAND_TTL_S, body=body)
+        return cls(id=command_id, to=to, issued=now, expires=now + COMMAND_TTL_S, body=body)
 
 
 class CommandAck(WireModel):

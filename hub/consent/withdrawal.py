@@ -117,7 +117,7 @@ class Propagator:
                 self.last[subject] = job
                 for device in self.devices():
                     if channel is not None:
-                        command = Command.issue(uuid.uuid4(), body, self.clock())
+                        command = Command.issue(uuid.uuid4(), device, body, self.clock())
                         topic_text = str(Topic.device_topic(store, device, TopicKind.CMD))
                         payload = command.to_bytes()
                         burst.append((topic_text, payload, False, self.service.signed(payload)))

@@ -53,11 +53,17 @@ def _device(args: argparse.Namespace) -> int:
     from edge.agent import EdgeAgent  # noqa: PLC0415
     from edge.uplink import UplinkSettings  # noqa: PLC0415
     from protocol.enrolment import DeviceIdentity  # noqa: PLC0415
+    from protocol.kinds import DeviceKind  # noqa: PLC0415
     from simulators.device import KioskScreen, Workload, run_device  # noqa: PLC0415
 
     identity = DeviceIdentity.read(args.identity)
     settings = UplinkSettings(heartbeat_s=args.heartbeat, keepalive_s=args.keepalive)
-    agent = EdgeAgent(identity, args.outbox, settings=settings)
+    # A simulated gateway takes the signed roster as a real one does (checked, its version
+    # kept); it has no radio to look for the tokens with.
+    follows = identity.kind is DeviceKind.GATEWAY
+    agent = EdgeAgent(
+        identity, args.outbox, settings=settings, on_roster=(lambda r: None) if follows else None
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -68,17 +68,25 @@ def test_forged_and_stale_hub_messages_are_refused_and_counted(
     purge = PurgeSubjects(subjects=[SUBJECT])
     try:
         # An unsigned purge, a purge signed by a stranger's key, an expired hub purge.
-        unsigned = Command.issue(uuid.uuid4(), purge, now).to_bytes()
+        unsigned = Command.issue(uuid.uuid4(), "gw-1", purge, now).to_bytes()
         attacker.publish(cmd, unsigned, qos=1).wait_for_publish(5)
-        wrong = Command.issue(uuid.uuid4(), purge, now).to_bytes()
+        wrong = Command.issue(uuid.uuid4(), "gw-1", purge, now).to_bytes()
         attacker.publish(cmd, wrong, 1, properties=hub_signed(other.signatures(wrong)))
-        expired = Command.issue(uuid.uuid4(), purge, now - 7200).to_bytes()
+        expired = Command.issue(uuid.uuid4(), "gw-1", purge, now - 7200).to_bytes()
         attacker.publish(cmd, expired, 1, properties=hub_signed(hub.signatures(expired)))
+        # The hub's own purge for another device, published to this one.
+        elsewhere = Command.issue(uuid.uuid4(), "gw-2", purge, now).to_bytes()
+        attacker.publish(cmd, elsewhere, 1, properties=hub_signed(hub.signatures(elsewhere)))
         # A forged ack of everything: the events must stay in the outbox.
         ack = Ack(stream=agent.outbox.stream, through_seq=5).to_bytes()
         attacker.publish(ack_topic, ack, qos=1)
-        eventually(lambda: sum(agent.uplink.refusals.values()) >= 4)
-        assert agent.uplink.refusals == {"unsigned": 2, "unknown_key": 1, "expired": 1}
+        eventually(lambda: sum(agent.uplink.refusals.values()) >= 5)
+        assert agent.uplink.refusals == {
+            "unsigned": 2,
+            "unknown_key": 1,
+            "expired": 1,
+            "misaddressed": 1,
+        }
         assert purged == []
         assert agent.outbox.depth == 5
 
@@ -96,7 +104,7 @@ def test_forged_and_stale_hub_messages_are_refused_and_counted(
         assert [r.version for r in rosters] == [200]
 
         # The hub's purge, delivered twice (a resend), runs once.
-        good = Command.issue(uuid.uuid4(), purge, time.time()).to_bytes()
+        good = Command.issue(uuid.uuid4(), "gw-1", purge, time.time()).to_bytes()
         for _ in range(2):
             attacker.publish(cmd, good, 1, properties=hub_signed(hub.signatures(good)))
         eventually(lambda: purged == [SUBJECT])

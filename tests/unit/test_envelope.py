@@ -54,11 +54,17 @@ def test_a_device_trusting_no_key_refuses_everything() -> None:
 
 
 def test_freshness_allows_the_clock_skew_and_no_more() -> None:
-    check_fresh(issued=1000.0, expires=1600.0, now=1600.0 + MAX_SKEW_S - 1)
-    check_fresh(issued=1000.0, expires=1600.0, now=1000.0 - MAX_SKEW_S + 1)
+    check_fresh(issued=1000.0, expires=1600.0, now=1600.0 + MAX_SKEW_S - 1, longest=600)
+    check_fresh(issued=1000.0, expires=1600.0, now=1000.0 - MAX_SKEW_S + 1, longest=600)
     with pytest.raises(RefusedError) as late:
-        check_fresh(issued=1000.0, expires=1600.0, now=1600.0 + MAX_SKEW_S + 1)
+        check_fresh(issued=1000.0, expires=1600.0, now=1600.0 + MAX_SKEW_S + 1, longest=600)
     assert late.value.reason is Refusal.EXPIRED
     with pytest.raises(RefusedError) as early:
-        check_fresh(issued=1000.0, expires=1600.0, now=1000.0 - MAX_SKEW_S - 1)
+        check_fresh(issued=1000.0, expires=1600.0, now=1000.0 - MAX_SKEW_S - 1, longest=600)
     assert early.value.reason is Refusal.FUTURE
+
+
+def test_an_old_message_claiming_a_far_expiry_is_stale() -> None:
+    with pytest.raises(RefusedError) as stale:
+        check_fresh(issued=1000.0, expires=99_000.0, now=5000.0, longest=600)
+    assert stale.value.reason is Refusal.STALE
