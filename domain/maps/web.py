@@ -24,6 +24,7 @@ from domain.maps.load import StoreMap
 from domain.maps.route import Route, level_label
 from domain.maps.svg import render_level
 from domain.web.headers import HeaderPolicy, SecurityHeaders
+from domain.web.origin import same_origin_writes
 from domain.web.pages import language_links, templates
 from domain.web.problems import answer_errors
 
@@ -61,7 +62,12 @@ def map_app(store: StoreMap, here: str | None = None) -> FastAPI:
     """The map pages of ``store``, to mount at any path (``/map`` on the kiosk and hub)."""
     if here is not None:
         store.router.resolve(here)  # fail at start-up, not on the first shopper
-    app = FastAPI(title="instore map", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="instore map",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(same_origin_writes)],
+    )
     app.state.map = MapState(store, here)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="map-static")
     app.add_api_route("/", page, methods=["GET"], response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from domain.catalog.products import Catalog
 from domain.languages import LANGUAGES, pick_language
 from domain.web.headers import HeaderPolicy, SecurityHeaders
+from domain.web.origin import same_origin_writes
 from domain.web.pages import language_links, templates
 from domain.web.problems import answer_errors
 from edge.kiosk.i18n import strings_for
@@ -108,7 +109,13 @@ def build_kiosk_app(
             for loop in loops:
                 await asyncio.to_thread(loop.stop)
 
-    app = FastAPI(title="instore kiosk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="instore kiosk",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(same_origin_writes)],
+    )
     app.state.kiosk = kiosk
     app.state.idle_timeout_s = idle_timeout_s
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="kiosk-static")

@@ -36,6 +36,7 @@ from domain.languages import LANGUAGES, pick_language
 from domain.recs.catalog_recs import Asker, CatalogRecommender
 from domain.recs.policy import Moment
 from domain.web.headers import HeaderPolicy, SecurityHeaders
+from domain.web.origin import same_origin_writes
 from domain.web.pages import language_links
 from domain.web.problems import answer_errors
 from hub.consent.datamap import TEMPLATES, notice_html, qr_svg
@@ -141,7 +142,12 @@ def phone_app(
     store's catalog) they have a "For you" page: suggestions from what the shopper
     scanned, while ``personal_recs`` is on."""
     days = {p: int(system.settings.retention_s(p) // 86400) for p in Purpose}
-    app = FastAPI(title="instore phone pages", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="instore phone pages",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(same_origin_writes)],
+    )
     app.state.phone = Phone(system, secure_cookies, suggest, days)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="phone-static")
     app.include_router(router)
@@ -213,7 +219,10 @@ async def switch(
         raise HTTPException(status_code=404, detail="no such purpose") from exc
     is_json = request.headers.get("content-type", "").startswith("application/json")
     if is_json:
-        body = orjson.loads(await request.body() or b"{}")
+        try:
+            body = orjson.loads(await request.body() or b"{}")
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(status_code=400, detail='send {"on": true} or false') from exc
         on = bool(body.get("on")) if isinstance(body, dict) else False
     else:
         form = await request.form()

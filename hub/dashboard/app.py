@@ -10,11 +10,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Final
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from domain.web.headers import HeaderPolicy, SecurityHeaders
+from domain.web.origin import same_origin_writes
 from domain.web.problems import answer_errors, problem, wants_html
 from hub.dashboard import metrics, pages_admin, pages_login, pages_privacy, pages_staff
 from hub.dashboard.context import (
@@ -72,7 +73,14 @@ def dashboard_app(
                 jobs.stop()
             dash.close()
 
-    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+        dependencies=[Depends(same_origin_writes)],
+    )
     app.state.dashboard = dash
     app.state.jobs = jobs
     app.state.metrics_token = metrics_token or HubHome(db_path.parent).metrics_token()
