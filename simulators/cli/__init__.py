@@ -19,6 +19,7 @@ _COMMAND_MODULES: Final[tuple[str, ...]] = (
     "simulators.cli.ble_world",
     "simulators.cli.ble_record",
     "simulators.cli.ble_calibrate",
+    "simulators.cli.attack",
 )
 
 
